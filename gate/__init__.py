@@ -1,0 +1,38 @@
+"""The SOP Portal gate: serves the public site, restricted pages, downloads and the API."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from gate import config as portal_config
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the Flask application.
+
+    Defaults first, then the environment (``SOP_PORTAL_*``, ``SECRET_KEY`` and the other
+    variables listed in the README), then ``test_config`` last so tests can shorten windows,
+    lower hashing cost and raise rate limits.
+    """
+    instance_path = os.environ.get("SOP_PORTAL_INSTANCE") or None
+    if test_config and test_config.get("INSTANCE_PATH"):
+        instance_path = str(test_config["INSTANCE_PATH"])
+    app = Flask(__name__, instance_path=instance_path, static_folder=None)
+    app.config.from_mapping(portal_config.defaults(app.instance_path))
+    app.config.update(portal_config.from_environ(os.environ))
+    if test_config is not None:
+        app.config.update(test_config)
+    portal_config.check_production(app.config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    from gate import errors, security, site
+
+    security.init_app(app)
+    errors.init_app(app)
+    # Blueprints with their own URL prefixes come first; the public site catches the rest.
+    app.register_blueprint(site.bp)
+    return app

@@ -1,0 +1,95 @@
+"""Security headers on every response, and the proxy settings that decide who the client is.
+
+The public pages built by Material carry a few inline scripts; the MkDocs hook
+``hooks/csp.py`` records their SHA-256 hashes at build time in ``<site>/.csp.json`` so the
+Content-Security-Policy can allow exactly those scripts instead of ``'unsafe-inline'``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+
+from flask import Flask, Response, current_app, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from gate.config import resolve_path
+
+log = logging.getLogger(__name__)
+
+CSP_HASHES_FILE = ".csp.json"
+
+
+def build_csp(script_hashes: Iterable[str]) -> str:
+    """The Content-Security-Policy for every HTML page, allowing the given inline scripts."""
+    hashes = " ".join(f"'{h}'" for h in sorted(set(script_hashes)))
+    script_src = f"script-src 'self' {hashes}".rstrip()
+    return "; ".join(
+        [
+            "default-src 'self'",
+            script_src,
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data:",
+            "font-src 'self' data:",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+def load_script_hashes(site_dir: Path) -> list[str]:
+    """The inline-script hashes recorded by the build, or none when the site is not built."""
+    path = site_dir / CSP_HASHES_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError) as exc:
+        log.warning("ignoring unreadable %s: %s", path, exc)
+        return []
+    return [h for h in data.get("script_hashes", []) if isinstance(h, str)]
+
+
+def current_csp() -> str:
+    """The policy for this app, cached by the modification time of the hashes file."""
+    site_dir = resolve_path(current_app.config["SITE_DIR"])
+    path = site_dir / CSP_HASHES_FILE
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        stamp = 0
+    cache = current_app.extensions.setdefault("sop_csp", {})
+    if cache.get("stamp") != stamp or "policy" not in cache:
+        cache["stamp"] = stamp
+        cache["policy"] = build_csp(load_script_hashes(site_dir))
+    return str(cache["policy"])
+
+
+def add_security_headers(response: Response) -> Response:
+    """Set the headers every response carries (CSP on HTML, HSTS under HTTPS)."""
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if response.mimetype == "text/html":
+        headers.setdefault("Content-Security-Policy", current_csp())
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Trust the configured number of proxies and add the security headers."""
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        # Only the client address and scheme come from the proxy; host and path never do.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0, x_port=0, x_prefix=0
+        )
+    app.after_request(add_security_headers)
