@@ -33,6 +33,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     security.init_app(app)
     errors.init_app(app)
+    # Parts: each concern registers its blueprint, CLI commands and hooks here, one line each.
+    # (end of parts)
     # Blueprints with their own URL prefixes come first; the public site catches the rest.
     app.register_blueprint(site.bp)
     return app

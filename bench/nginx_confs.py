@@ -1,0 +1,112 @@
+"""nginx for the benchmark: a plain static server (a), the production config (g), and the
+opt-in decision-caching config (h), each under its own prefix on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import harness
+
+STATIC_CONF = """\
+worker_processes auto;
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 100000;
+    client_body_temp_path {prefix}/body;
+    proxy_temp_path {prefix}/proxy;
+    fastcgi_temp_path {prefix}/fastcgi;
+    uwsgi_temp_path {prefix}/uwsgi;
+    scgi_temp_path {prefix}/scgi;
+    server {{
+        listen 127.0.0.1:{port};
+        root {site};
+        location / {{ try_files $uri $uri/ =404; }}
+    }}
+}}
+"""
+
+
+def start_nginx(nginx: str, name: str, conf_text: str, prefix: Path, port: int,
+                ready_path: str = "/") -> harness.Server:
+    """Write ``conf_text`` under ``prefix``, check it with ``nginx -t`` and run it."""
+    prefix.mkdir(parents=True, exist_ok=True)
+    os.chmod(prefix, 0o755)
+    conf = prefix / "nginx.conf"
+    conf.write_text(conf_text, encoding="utf-8")
+    base = [nginx, "-c", str(conf), "-p", f"{prefix}/", "-e", str(prefix / "error.log")]
+    test = subprocess.run([*base, "-t"], capture_output=True, text=True, check=False)  # noqa: S603
+    if test.returncode != 0:
+        raise RuntimeError(f"nginx -t refused {conf}:\n{test.stderr}")
+    return harness.start_process(name, [*base, "-g", "daemon off;"], port, prefix,
+                                 ready_path=ready_path)
+
+
+def start_static(nginx: str, work: Path, site_dir: Path) -> harness.Server:
+    """(a) nginx serving the built site as static files."""
+    port = harness.free_port()
+    prefix = work / "nginx-static"
+    text = STATIC_CONF.format(prefix=prefix, port=port, site=site_dir)
+    return start_nginx(nginx, "nginx-static", text, prefix, port)
+
+
+def render_production_conf(gate: harness.Gate, port: int, prefix: Path,
+                           template: Path) -> str | None:
+    """The production config for these ports and paths, from ``sop-portal nginx-config``."""
+    upstream = gate.server.port if gate.server else 0
+    result = gate.cli("nginx-config", "--help", check=False)
+    if result.returncode != 0:
+        return None
+    options = result.stdout
+    argv = ["nginx-config"]
+    wanted = {
+        "--listen": f"127.0.0.1:{port}",
+        "--port": str(port),
+        "--upstream": f"127.0.0.1:{upstream}",
+        "--gate": f"127.0.0.1:{upstream}",
+        "--prefix": str(prefix),
+        "--template": str(template),
+    }
+    for option, value in wanted.items():
+        if re.search(rf"{option}\b", options):
+            argv += [option, value]
+    rendered = gate.cli(*argv, check=False)
+    return rendered.stdout if rendered.returncode == 0 else None
+
+
+def production_scenarios(nginx: str, work: Path, site_dir: Path, gate: harness.Gate,
+                         running: list[harness.Server], restricted: str,
+                         signed: dict[str, str], marker: bytes, scenario: Any) -> list[Any]:
+    """(g) and (h): the restricted page through deploy/nginx.conf and the opt-in cache."""
+    rows = []
+    for key, label, template in (
+        ("g", "restricted page via production nginx", harness.ROOT / "deploy/nginx.conf"),
+        ("h", "restricted page via nginx-authcache (opt-in)",
+         harness.ROOT / "deploy/nginx-authcache.conf"),
+    ):
+        if not template.exists():
+            rows.append(scenario(key, label, "", restricted, signed, marker,
+                                 note=f"{template.relative_to(harness.ROOT)} not present"))
+            continue
+        port = harness.free_port()
+        prefix = work / f"nginx-{key}"
+        prefix.mkdir()
+        text = render_production_conf(gate, port, prefix, template)
+        if text is None:
+            rows.append(scenario(key, label, "", restricted, signed, marker,
+                                 note="sop-portal nginx-config could not render it"))
+            continue
+        server = start_nginx(nginx, f"nginx-{key}", text, prefix, port, ready_path="/healthz")
+        running.append(server)
+        rows.append(scenario(key, label, server.base, restricted, signed, marker))
+    return rows

@@ -1,0 +1,237 @@
+"""Account services: users, client accounts, grants, revocation.
+
+Functions take the SQLAlchemy session and never commit: the caller commits (``audit.record``
+commits too). Bad input raises :class:`AccountError` with a one-line message fit for the CLI.
+
+Audiences (DESIGN.md "Access model"): ``staff``, ``clients``, ``client:<account-slug>``,
+``newsletter:<section>``.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, object_session
+
+from gate.models import ROLES, ClientAccount, Grant, LoginSession, User
+
+DEFAULT_SECTIONS = frozenset({"store-setup", "payments"})
+DEFAULT_NEWSLETTER_MAP = Path(__file__).with_name("newsletter_map.toml")
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_AUDIENCE_IN_TEXT = re.compile(r"newsletter:([a-z0-9]+(?:-[a-z0-9]+)*)")
+_LOCAL_PART = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~\-\u0080-\U0010ffff]+$")
+_DOMAIN_LABEL = re.compile(r"^[a-z0-9\u0080-\U0010ffff](?:[a-z0-9\-\u0080-\U0010ffff]*"
+                           r"[a-z0-9\u0080-\U0010ffff])?$")
+
+
+class AccountError(ValueError):
+    """Bad input for an account operation; the message is one line for a person."""
+
+
+def normalise_email(raw: str) -> str:
+    """The canonical form of an email address: trimmed, NFC, lower case; or AccountError.
+
+    Exactly one ``@``, a non-empty local part without spaces or control characters, and a
+    domain of dot-separated labels with at least one dot.
+    """
+    if not isinstance(raw, str):
+        raise AccountError("an email address is required")
+    email = unicodedata.normalize("NFC", raw.strip()).lower()
+    shown = ascii(raw.strip())[:80]
+    if not email:
+        raise AccountError("an email address is required")
+    if len(email) > 254:
+        raise AccountError("the email address is too long")
+    if email.count("@") != 1:
+        raise AccountError(f"not an email address: {shown}")
+    local, domain = email.split("@")
+    if not local or len(local) > 64 or not _LOCAL_PART.match(local) or ".." in local:
+        raise AccountError(f"not an email address: {shown}")
+    if local.startswith(".") or local.endswith("."):
+        raise AccountError(f"not an email address: {shown}")
+    labels = domain.split(".")
+    if len(labels) < 2 or not all(_DOMAIN_LABEL.match(label) for label in labels):
+        raise AccountError(f"not an email address: {shown}")
+    return email
+
+
+def slugify(name: str) -> str:
+    """A URL-safe slug for a client account name (``Demo Client`` -> ``demo-client``)."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    if not slug:
+        raise AccountError(f"cannot derive a slug from the account name {name!r}")
+    return slug[:100]
+
+
+def find_user(session: Session, email: str) -> User | None:
+    """The user with this email (normalised first), or None; bad addresses give None."""
+    try:
+        key = normalise_email(email)
+    except AccountError:
+        return None
+    return session.scalar(select(User).where(User.email == key))
+
+
+def require_user(session: Session, email: str) -> User:
+    """The user with this email, or AccountError naming the address."""
+    key = normalise_email(email)
+    user = session.scalar(select(User).where(User.email == key))
+    if user is None:
+        raise AccountError(f"unknown user: {key}")
+    return user
+
+
+def newsletter_sections(config: Mapping[str, Any]) -> frozenset[str]:
+    """The known newsletter sections: every ``newsletter:<section>`` in the map file.
+
+    Falls back to the DESIGN.md defaults when the map file is missing or unreadable.
+    """
+    configured = str(config.get("NEWSLETTER_MAP_FILE") or "")
+    path = Path(configured) if configured else DEFAULT_NEWSLETTER_MAP
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return DEFAULT_SECTIONS
+    found = set(_AUDIENCE_IN_TEXT.findall(repr(data)))
+    return frozenset(found) or DEFAULT_SECTIONS
+
+
+def validate_audience(
+    session: Session, audience: str, sections: Iterable[str] = DEFAULT_SECTIONS
+) -> str:
+    """``audience`` if it names something that exists, else AccountError."""
+    value = audience.strip()
+    if value in {"staff", "clients"}:
+        return value
+    kind, _, name = value.partition(":")
+    if kind == "client" and _SLUG.match(name):
+        if session.scalar(select(ClientAccount).where(ClientAccount.slug == name)) is None:
+            raise AccountError(f"unknown audience: {value} (no client account {name!r})")
+        return value
+    if kind == "newsletter" and name in set(sections):
+        return value
+    known = ", ".join(f"newsletter:{s}" for s in sorted(sections))
+    raise AccountError(
+        f"unknown audience: {ascii(value)[1:-1]} (expected staff, clients, client:<slug> or "
+        f"one of {known})"
+    )
+
+
+def ensure_account(session: Session, name: str, account_type: str = "eft") -> ClientAccount:
+    """The client account called ``name``, created (slug from the name) when missing."""
+    clean = " ".join(name.split())
+    if not clean:
+        raise AccountError("the account name is empty")
+    account = session.scalar(select(ClientAccount).where(ClientAccount.name == clean))
+    if account is None:
+        slug = slugify(clean)
+        if session.scalar(select(ClientAccount).where(ClientAccount.slug == slug)) is not None:
+            raise AccountError(f"another account already uses the slug {slug!r}")
+        account = ClientAccount(name=clean, slug=slug, account_type=account_type)
+        session.add(account)
+        session.flush()
+    elif account.account_type != account_type:
+        account.account_type = account_type
+    return account
+
+
+def create_user(
+    session: Session,
+    email: str,
+    role: str,
+    *,
+    name: str = "",
+    account: ClientAccount | None = None,
+) -> User:
+    """A new active user; a client gets ``clients`` and ``client:<slug>`` grants."""
+    if role not in ROLES:
+        raise AccountError(f"bad role: {role!r} (expected one of {', '.join(ROLES)})")
+    key = normalise_email(email)
+    if session.scalar(select(User).where(User.email == key)) is not None:
+        raise AccountError(f"user already exists: {key}")
+    if role == "client" and account is None:
+        raise AccountError("a client user needs an account (--account NAME)")
+    user = User(email=key, role=role, name=" ".join(name.split())[:200], account=account)
+    session.add(user)
+    if role == "client" and account is not None:
+        grant(session, user, "clients")
+        grant(session, user, f"client:{account.slug}")
+    session.flush()
+    return user
+
+
+def grant(session: Session, user: User, audience: str, ends_at: datetime | None = None) -> bool:
+    """Give ``user`` the audience (or change its end); True when something changed."""
+    for existing in user.grants:
+        if existing.audience == audience:
+            if existing.ends_at == ends_at:
+                return False
+            existing.ends_at = ends_at
+            return True
+    user.grants.append(Grant(audience=audience, ends_at=ends_at))
+    return True
+
+
+def ungrant(session: Session, user: User, audience: str) -> bool:
+    """Remove the audience from ``user``; True when it was held.
+
+    Takes effect on the user's next request: access is read from the grants every time.
+    """
+    for existing in list(user.grants):
+        if existing.audience == audience:
+            user.grants.remove(existing)
+            return True
+    return False
+
+
+def set_newsletter_grants(session: Session, user: User, sections: Iterable[str]) -> bool:
+    """Make the user's ``newsletter:*`` grants exactly ``sections``; True when changed.
+
+    ``sections`` may be bare names (``payments``) or audiences (``newsletter:payments``).
+    Other grants are never touched. A subscriber left without any section is signed out
+    everywhere (a removed subscriber's open sessions end on their next request).
+    """
+    wanted = {s if s.startswith("newsletter:") else f"newsletter:{s}" for s in sections}
+    held = {g.audience for g in user.grants if g.audience.startswith("newsletter:")}
+    changed = False
+    for audience in sorted(held - wanted):
+        changed |= ungrant(session, user, audience)
+    for audience in sorted(wanted - held):
+        changed |= grant(session, user, audience)
+    if changed and user.role == "subscriber" and not wanted:
+        revoke_sessions(user, session)
+    return changed
+
+
+def revoke_sessions(user: User, session: Session | None = None) -> int:
+    """End every sign-in session of ``user`` (remember cookies included); returns how many.
+
+    The user's old cookies are anonymous on their next request.
+    """
+    db = session or object_session(user)
+    if db is None:
+        from gate.db import get_session
+
+        db = get_session()
+    db.flush()
+    result = db.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def deactivate(session: Session, user: User) -> None:
+    """Revoke the user: no more sign-in, every session ends."""
+    user.active = False
+    revoke_sessions(user, session)
+
+
+def reactivate(session: Session, user: User) -> None:
+    """Let a revoked user sign in again (their grants are unchanged)."""
+    user.active = True

@@ -1,0 +1,159 @@
+"""Newsletter sections and the FluentCRM list and tag titles that grant them (pure).
+
+The map comes from a TOML file (``NEWSLETTER_MAP_FILE``, default ``gate/newsletter_map.toml``)
+of ``[[section]]`` tables with ``slug``, ``title``, ``lists`` and ``tags``. This module parses
+and validates its text; reading the file is the caller's business (:mod:`gate.fluentcrm`).
+Titles match ignoring case and repeated spaces, so ``online sales faq:  payments`` in a CRM
+export still finds the ``Online Sales FAQ: Payments`` list.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+AUDIENCE_PREFIX = "newsletter:"
+DEFAULT_MAP_FILE = Path(__file__).with_name("newsletter_map.toml")
+
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_SLUG_MAX = 60
+_TITLE_MAX = 200
+_SECTION_KEYS = {"slug", "title", "lists", "tags"}
+
+
+class NewsletterMapError(ValueError):
+    """The newsletter map is not valid; the message names the section and the key."""
+
+
+def title_key(title: str) -> str:
+    """The form in which list and tag titles are compared: case-folded, spaces collapsed."""
+    return " ".join(title.split()).casefold()
+
+
+def audience(slug: str) -> str:
+    """The audience a section grants: ``newsletter:<slug>``."""
+    return f"{AUDIENCE_PREFIX}{slug}"
+
+
+def is_newsletter_audience(value: str) -> bool:
+    """True for ``newsletter:<anything>`` audiences (the only grants the CRM manages)."""
+    return value.startswith(AUDIENCE_PREFIX)
+
+
+@dataclass(frozen=True)
+class Section:
+    """One newsletter section and the CRM titles that grant it."""
+
+    slug: str
+    title: str
+    lists: tuple[str, ...]
+    tags: tuple[str, ...]
+
+    @property
+    def audience(self) -> str:
+        """``newsletter:<slug>``."""
+        return audience(self.slug)
+
+
+@dataclass(frozen=True)
+class NewsletterMap:
+    """The sections, in file order, with lookup tables from title keys to slugs."""
+
+    sections: tuple[Section, ...]
+
+    def _index(self, kind: str) -> dict[str, frozenset[str]]:
+        index: dict[str, set[str]] = {}
+        for section in self.sections:
+            for title in getattr(section, kind):
+                index.setdefault(title_key(title), set()).add(section.slug)
+        return {key: frozenset(slugs) for key, slugs in index.items()}
+
+    def sections_for(self, lists: Iterable[str], tags: Iterable[str]) -> frozenset[str]:
+        """The slugs granted by these list and tag titles (unknown titles are ignored)."""
+        found: set[str] = set()
+        by_list = self._index("lists")
+        by_tag = self._index("tags")
+        for title in lists:
+            found |= by_list.get(title_key(title), frozenset())
+        for title in tags:
+            found |= by_tag.get(title_key(title), frozenset())
+        return frozenset(found)
+
+    def section(self, slug: str) -> Section | None:
+        """The section with this slug, or None."""
+        return next((s for s in self.sections if s.slug == slug), None)
+
+
+def section_slugs(newsletter_map: NewsletterMap) -> list[str]:
+    """The section slugs in file order (for the demo command, checks and the admin CLI)."""
+    return [section.slug for section in newsletter_map.sections]
+
+
+def _titles(raw: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(raw, list):
+        raise NewsletterMapError(f"{where} must be a list of titles")
+    titles: list[str] = []
+    seen: set[str] = set()
+    for item in raw:
+        if not isinstance(item, str) or not item.strip():
+            raise NewsletterMapError(f"{where} holds {item!r}: every title must be non-empty text")
+        if len(item) > _TITLE_MAX:
+            raise NewsletterMapError(f"{where} holds a title longer than {_TITLE_MAX} characters")
+        key = title_key(item)
+        if key in seen:
+            raise NewsletterMapError(f"{where} lists {item!r} twice")
+        seen.add(key)
+        titles.append(" ".join(item.split()))
+    return tuple(titles)
+
+
+def _section(raw: Any, number: int) -> Section:
+    where = f"section {number}"
+    if not isinstance(raw, dict):
+        raise NewsletterMapError(f"{where} must be a table")
+    unknown = sorted(set(raw) - _SECTION_KEYS)
+    if unknown:
+        raise NewsletterMapError(f"{where} has unknown key(s): {', '.join(unknown)}")
+    slug = raw.get("slug")
+    if not isinstance(slug, str) or not _SLUG.fullmatch(slug) or len(slug) > _SLUG_MAX:
+        raise NewsletterMapError(
+            f"{where}: slug {slug!r} must be lowercase letters, digits and single hyphens "
+            f"(at most {_SLUG_MAX} characters)"
+        )
+    where = f"section {slug!r}"
+    title = raw.get("title", slug)
+    if not isinstance(title, str) or not title.strip() or len(title) > _TITLE_MAX:
+        raise NewsletterMapError(f"{where}: title must be non-empty text")
+    lists = _titles(raw.get("lists", []), f"{where} lists")
+    tags = _titles(raw.get("tags", []), f"{where} tags")
+    if not lists and not tags:
+        raise NewsletterMapError(f"{where} needs at least one FluentCRM list or tag")
+    return Section(slug=slug, title=title.strip(), lists=lists, tags=tags)
+
+
+def parse_map(text: str) -> NewsletterMap:
+    """Parse and validate the TOML text of a newsletter map.
+
+    Raises :class:`NewsletterMapError` for TOML syntax errors, unknown keys, bad slugs,
+    repeated slugs, sections without any list or tag, or a map without sections.
+    """
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise NewsletterMapError(f"not valid TOML: {exc}") from None
+    unknown = sorted(set(data) - {"section"})
+    if unknown:
+        raise NewsletterMapError(f"unknown top-level key(s): {', '.join(unknown)}")
+    raw_sections = data.get("section")
+    if not isinstance(raw_sections, list) or not raw_sections:
+        raise NewsletterMapError("the map needs at least one [[section]] table")
+    sections = tuple(_section(raw, number) for number, raw in enumerate(raw_sections, 1))
+    slugs = [section.slug for section in sections]
+    repeated = sorted({slug for slug in slugs if slugs.count(slug) > 1})
+    if repeated:
+        raise NewsletterMapError(f"section slug(s) used twice: {', '.join(repeated)}")
+    return NewsletterMap(sections=sections)

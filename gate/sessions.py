@@ -1,0 +1,165 @@
+"""Sign-in sessions: one database row per signed-in browser, named by a random id.
+
+Flask-Login stores that random id (an alternative id, never the user's primary key) in the
+signed session cookie and, with "keep me signed in", in its remember cookie. Every request
+looks the row up with its user, so deleting rows (sign out, sign out everywhere, password
+change, revocation) or deactivating the user makes old cookies anonymous on the next request.
+
+Lifetimes: ``SESSION_IDLE_MINUTES`` without a request, ``SESSION_ABSOLUTE_HOURS`` in all; a
+remembered session lasts ``REMEMBER_DAYS``. Cookies are HttpOnly and SameSite=Lax; under an
+``https://`` ``PUBLIC_BASE_URL`` they are Secure and use the ``__Host-`` prefix (no Domain).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Flask, Response, current_app, redirect, request, session
+from flask_login import login_user, logout_user
+from sqlalchemy import delete, select
+
+from gate.db import get_session
+from gate.errors import json_error, wants_json
+from gate.extensions import login_manager
+from gate.models import LoginSession, User, utcnow
+from gate.redirects import safe_next
+
+DEFAULTS: dict[str, Any] = {
+    "SESSION_IDLE_MINUTES": 60,
+    "SESSION_ABSOLUTE_HOURS": 12,
+    "REMEMBER_DAYS": 14,
+    "SESSION_TOUCH_SECONDS": 60,
+}
+
+
+def hash_id(raw: str) -> str:
+    """The stored form of a session id."""
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def lifetime(remember: bool, config: Any) -> timedelta:
+    """How long a new session may last at most."""
+    if remember:
+        return timedelta(days=float(config["REMEMBER_DAYS"]))
+    return timedelta(hours=float(config["SESSION_ABSOLUTE_HOURS"]))
+
+
+def is_expired(row: LoginSession, now: datetime, idle: timedelta) -> bool:
+    """True past the absolute end, or idle too long (remembered sessions have no idle limit)."""
+    if now >= row.expires_at:
+        return True
+    return not row.remember and now - row.last_seen_at > idle
+
+
+def start(user: User, *, remember: bool = False, method: str = "password") -> str:
+    """Create a session row for ``user`` and return its raw id (the caller commits)."""
+    now = utcnow()
+    raw = secrets.token_urlsafe(32)
+    get_session().add(
+        LoginSession(
+            token_hash=hash_id(raw),
+            user_id=user.id,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + lifetime(remember, current_app.config),
+            remember=remember,
+            method=method,
+        )
+    )
+    user.login_token = raw
+    return raw
+
+
+def sign_in(user: User, *, remember: bool = False, method: str = "password") -> None:
+    """A fresh session for ``user``: the old cookie's contents are dropped, a new id issued."""
+    db = get_session()
+    db.execute(
+        delete(LoginSession).where(
+            LoginSession.user_id == user.id, LoginSession.expires_at <= utcnow()
+        )
+    )
+    session.clear()
+    start(user, remember=remember, method=method)
+    user.last_login_at = utcnow()
+    db.commit()
+    login_user(user, remember=remember, fresh=True)
+
+
+def end_current() -> None:
+    """Sign this browser out: its row is deleted and its cookies cleared."""
+    raw = session.get("_user_id")
+    if isinstance(raw, str):
+        db = get_session()
+        db.execute(delete(LoginSession).where(LoginSession.token_hash == hash_id(raw)))
+        db.commit()
+    session.clear()
+    logout_user()  # after clear(): it marks the remember cookie for deletion
+
+
+def load_user(raw: str) -> User | None:
+    """Flask-Login's user loader: the active user of a live session row, else None."""
+    if not isinstance(raw, str) or not raw or len(raw) > 128:
+        return None
+    db = get_session()
+    row = db.scalar(select(LoginSession).where(LoginSession.token_hash == hash_id(raw)))
+    if row is None:
+        return None
+    config = current_app.config
+    now = utcnow()
+    user = row.user
+    if not user.active or is_expired(row, now, timedelta(minutes=float(
+        config["SESSION_IDLE_MINUTES"]
+    ))):
+        db.delete(row)
+        db.commit()
+        return None
+    if (now - row.last_seen_at).total_seconds() >= float(config["SESSION_TOUCH_SECONDS"]):
+        row.last_seen_at = now
+        db.commit()
+    user.login_token = raw
+    return user
+
+
+def unauthorized() -> Response:
+    """Anonymous HTML requests go to sign-in (with a safe ``next``); JSON and XHR get 401."""
+    if wants_json():
+        return json_error(401, "unauthorized", "Sign in to open this item.")
+    target = safe_next(request.full_path.rstrip("?"), default="")
+    query = "?" + urlencode({"next": target}) if target else ""
+    return redirect("/auth/login" + query)
+
+
+def _cookie_settings(app: Flask) -> None:
+    secure = str(app.config.get("PUBLIC_BASE_URL", "")).lower().startswith("https://")
+    prefix = "__Host-" if secure else ""
+    app.config.update(
+        SESSION_COOKIE_NAME=f"{prefix}sop-session",
+        SESSION_COOKIE_SECURE=secure,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_DOMAIN=None,
+        SESSION_COOKIE_PATH="/",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=float(app.config["SESSION_ABSOLUTE_HOURS"])),
+        REMEMBER_COOKIE_NAME=f"{prefix}sop-remember",
+        REMEMBER_COOKIE_SECURE=secure,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_DOMAIN=None,
+        REMEMBER_COOKIE_PATH="/",
+        REMEMBER_COOKIE_DURATION=timedelta(days=float(app.config["REMEMBER_DAYS"])),
+        REMEMBER_COOKIE_REFRESH_EACH_REQUEST=False,
+    )
+
+
+def init_app(app: Flask) -> None:
+    """Lifetimes, cookie flags and Flask-Login's loader and unauthorized handler."""
+    for key, value in DEFAULTS.items():
+        app.config.setdefault(key, value)
+    _cookie_settings(app)
+    login_manager.session_protection = None
+    login_manager.user_loader(load_user)
+    login_manager.unauthorized_handler(unauthorized)

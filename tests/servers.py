@@ -1,0 +1,442 @@
+"""Real servers for tests, each on a free loopback port: gunicorn, nginx, PostgreSQL, Redis, SMTP.
+
+Every helper is a context manager that waits for readiness by polling (with a timeout) and
+stops what it started on exit, even when the test body failed::
+
+    with gunicorn(env, log_dir=tmp) as gate:
+        urllib.request.urlopen(gate.url + "/healthz")
+
+``sop_env()`` builds the environment a server or a CLI run gets: the test's own settings, never
+the developer's ``DATABASE_URL`` or ``SECRET_KEY`` leaking in from the shell. ``run_cli()`` runs
+the real ``sop-portal`` command with such an environment.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email
+import email.policy
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+SOP_PORTAL = str(BIN / "sop-portal")
+NGINX = "/usr/sbin/nginx"
+REDIS_SERVER = "/usr/bin/redis-server"
+CHROMIUM = "/usr/bin/chromium"
+LOOPBACK = "127.0.0.1"
+
+
+class ServerError(RuntimeError):
+    """A server did not start or stop as expected; the message carries its log's tail."""
+
+
+# --- ports, polling, processes -------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOOPBACK, 0))
+        return int(sock.getsockname()[1])
+
+
+def port_open(port: int, host: str = LOOPBACK) -> bool:
+    """True when something accepts TCP connections on ``host:port``."""
+    with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.5):
+        return True
+    return False
+
+
+def http_status(url: str, timeout: float = 2.0) -> int | None:
+    """The status code of a GET on ``url`` (no redirects followed), or None when unreachable."""
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        with opener.open(url, timeout=timeout) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        exc.close()
+        return int(exc.code)
+    except (OSError, ValueError):
+        return None
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def log_tail(path: Path, lines: int = 40) -> str:
+    """The last lines of a log file, for error messages."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "(no log)"
+    return "\n".join(text.splitlines()[-lines:])
+
+
+@dataclass
+class Process:
+    """A server process started by a test, with its log file."""
+
+    name: str
+    popen: subprocess.Popen[bytes]
+    log_path: Path
+
+    def alive(self) -> bool:
+        """True while the process runs."""
+        return self.popen.poll() is None
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 10.0) -> None:
+        """Signal the process, wait for it, kill it when it does not exit in time."""
+        if self.popen.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.popen.send_signal(sig)
+            try:
+                self.popen.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait(timeout=timeout)
+
+    def tail(self) -> str:
+        """The end of this process's log."""
+        return log_tail(self.log_path)
+
+
+def wait_until(check: Callable[[], bool], *, timeout: float, what: str,
+               process: Process | None = None, interval: float = 0.05) -> None:
+    """Poll ``check`` until it returns True; raise ServerError with the log on timeout or exit."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if check():
+            return
+        if process is not None and not process.alive():
+            raise ServerError(
+                f"{what}: {process.name} exited with {process.popen.returncode}\n{process.tail()}"
+            )
+        if time.monotonic() > deadline:
+            tail = process.tail() if process is not None else ""
+            raise ServerError(f"{what}: not ready after {timeout:.0f} s\n{tail}")
+        time.sleep(interval)
+
+
+def spawn(name: str, argv: list[str], *, log_path: Path, env: Mapping[str, str] | None = None,
+          cwd: Path | None = None) -> Process:
+    """Start ``argv`` in its own process group with stdout and stderr going to ``log_path``."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("ab") as log:
+        popen = subprocess.Popen(  # noqa: S603 - argv built by the test helpers
+            argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            env=dict(env) if env is not None else None, cwd=cwd, start_new_session=True,
+        )
+    return Process(name, popen, log_path)
+
+
+# --- the portal's environment and CLI --------------------------------------------------------
+
+
+def _portal_variables() -> set[str]:
+    from gate.config import defaults
+
+    return set(defaults("/nonexistent")) | {"SOP_PORTAL_INSTANCE", "FLASK_APP"}
+
+
+def sop_env(settings: Mapping[str, str]) -> dict[str, str]:
+    """The environment for a portal process: the shell's, minus any portal settings, plus these."""
+    portal = _portal_variables()
+    env = {name: value for name, value in os.environ.items() if name not in portal}
+    env["NO_MKDOCS_2_WARNING"] = "1"
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update({name: str(value) for name, value in settings.items()})
+    return env
+
+
+def run_cli(env: Mapping[str, str], *args: str, check: bool = True,
+            timeout: float = 120.0) -> subprocess.CompletedProcess[str]:
+    """Run ``sop-portal ARGS`` with ``env`` from the repository root; fail loudly when asked."""
+    result = subprocess.run(  # noqa: S603 - fixed executable, test-chosen arguments
+        [SOP_PORTAL, *args], env=dict(env), cwd=ROOT, capture_output=True, text=True,
+        timeout=timeout, check=False,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"sop-portal {' '.join(args)} exited {result.returncode}\n"
+            f"stdout: {result.stdout}\nstderr: {result.stderr}"
+        )
+    return result
+
+
+# --- gunicorn (sop-portal serve) -------------------------------------------------------------
+
+
+@dataclass
+class Gate:
+    """A running ``sop-portal serve`` (gunicorn serving gate.wsgi:app)."""
+
+    url: str
+    port: int
+    env: dict[str, str]
+    process: Process
+
+
+@contextlib.contextmanager
+def gunicorn(env: Mapping[str, str], *, log_dir: Path, workers: int = 2,
+             port: int | None = None, timeout: float = 30.0) -> Iterator[Gate]:
+    """Run ``sop-portal serve --host 127.0.0.1 --port P --workers N`` until the block ends.
+
+    ``env`` is the complete environment (build it with ``sop_env``). Ready when ``/healthz``
+    answers 200.
+    """
+    port = port or free_port()
+    argv = [SOP_PORTAL, "serve", "--host", LOOPBACK, "--port", str(port),
+            "--workers", str(workers)]
+    process = spawn(f"gunicorn:{port}", argv, log_path=log_dir / f"gunicorn-{port}.log",
+                    env=env, cwd=ROOT)
+    url = f"http://{LOOPBACK}:{port}"
+    try:
+        wait_until(lambda: http_status(url + "/healthz") == 200, timeout=timeout,
+                   what="gunicorn", process=process)
+        yield Gate(url, port, dict(env), process)
+    finally:
+        # SIGINT is gunicorn's quick shutdown: tests do not need the graceful 30 s.
+        process.stop(signal.SIGINT)
+
+
+# --- nginx ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Nginx:
+    """A running nginx with a test's configuration."""
+
+    url: str
+    port: int
+    prefix: Path
+    process: Process
+
+    def error_log(self) -> str:
+        """nginx's error log so far."""
+        return log_tail(self.prefix / "error.log", 200)
+
+
+@contextlib.contextmanager
+def nginx(conf: Path, *, prefix: Path, port: int, scheme: str = "http",
+          timeout: float = 15.0) -> Iterator[Nginx]:
+    """Run ``nginx -c CONF -p PREFIX -e PREFIX/error.log -g 'daemon off;'`` until the block ends.
+
+    ``conf`` must keep its pid file and temp paths under ``prefix`` (the template's runtime
+    folder) and listen on ``port``.
+    """
+    prefix.mkdir(parents=True, exist_ok=True)
+    argv = [NGINX, "-c", str(conf), "-p", f"{prefix}/", "-e", str(prefix / "error.log"),
+            "-g", "daemon off;"]
+    test = subprocess.run([*argv[:-2], "-t"], capture_output=True, text=True, check=False)  # noqa: S603
+    if test.returncode != 0:
+        raise ServerError(f"nginx -t refused {conf}:\n{test.stderr}")
+    process = spawn(f"nginx:{port}", argv, log_path=prefix / "nginx.out", cwd=prefix)
+    try:
+        wait_until(lambda: port_open(port), timeout=timeout, what="nginx", process=process)
+        yield Nginx(f"{scheme}://{LOOPBACK}:{port}", port, prefix, process)
+    finally:
+        process.stop(signal.SIGQUIT)
+
+
+# --- PostgreSQL -------------------------------------------------------------------------------
+
+
+def postgres_bindir() -> Path | None:
+    """The newest installed PostgreSQL server's bin folder (Debian layout), or None."""
+    found = [p.parent for p in Path("/usr/lib/postgresql").glob("*/bin/initdb")]
+    if not found:
+        return None
+    return max(found, key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0)
+
+
+@dataclass
+class Postgres:
+    """A throwaway PostgreSQL cluster listening on 127.0.0.1."""
+
+    port: int
+    folder: Path
+    bindir: Path
+    _databases: list[str] = field(default_factory=list)
+
+    def url(self, database: str = "postgres") -> str:
+        """The SQLAlchemy URL of one of this cluster's databases."""
+        return f"postgresql+psycopg://postgres@{LOOPBACK}:{self.port}/{database}"
+
+    def create_database(self, name: str) -> str:
+        """Create an empty database and return its SQLAlchemy URL."""
+        if not name.replace("_", "").isalnum() or not name[0].isalpha():
+            raise ValueError(f"not a plain database name: {name!r}")
+        import psycopg
+
+        conninfo = f"host={LOOPBACK} port={self.port} user=postgres dbname=postgres"
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        self._databases.append(name)
+        return self.url(name)
+
+
+def _as_postgres(argv: list[str]) -> list[str]:
+    """Run as the postgres user when we are root (initdb refuses root)."""
+    if os.geteuid() == 0:
+        return ["runuser", "-u", "postgres", "--", *argv]
+    return argv
+
+
+@contextlib.contextmanager
+def postgres(timeout: float = 30.0) -> Iterator[Postgres]:
+    """initdb a cluster in a temporary folder and run it on a free loopback port."""
+    bindir = postgres_bindir()
+    if bindir is None:
+        raise ServerError("PostgreSQL server binaries not found under /usr/lib/postgresql")
+    folder = Path(tempfile.mkdtemp(prefix="sop-pg-"))
+    if os.geteuid() == 0:
+        shutil.chown(folder, "postgres", "postgres")
+    port = free_port()
+    log = folder / "postgres.log"
+    try:
+        _pg_run(bindir, ["initdb", "-D", str(folder / "data"), "-U", "postgres", "-A", "trust",
+                         "-E", "UTF8", "--no-sync"], timeout)
+        options = (f"-p {port} -k {folder} -c listen_addresses={LOOPBACK} -c fsync=off "
+                   "-c synchronous_commit=off -c full_page_writes=off")
+        _pg_run(bindir, ["pg_ctl", "-D", str(folder / "data"), "-l", str(log), "-w",
+                         "-t", str(int(timeout)), "-o", options, "start"], timeout)
+        try:
+            yield Postgres(port, folder, bindir)
+        finally:
+            _pg_run(bindir, ["pg_ctl", "-D", str(folder / "data"), "-m", "fast", "-w",
+                             "stop"], timeout)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _pg_run(bindir: Path, argv: list[str], timeout: float) -> None:
+    command = _as_postgres([str(bindir / argv[0]), *argv[1:]])
+    result = subprocess.run(  # noqa: S603 - fixed PostgreSQL binaries
+        command, capture_output=True, text=True, timeout=timeout + 5, check=False
+    )
+    if result.returncode != 0:
+        raise ServerError(f"{argv[0]} failed ({result.returncode}): {result.stderr}"
+                          f"{result.stdout}")
+
+
+# --- Redis ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Redis:
+    """A throwaway redis-server on 127.0.0.1 that keeps nothing on disk."""
+
+    url: str
+    port: int
+    process: Process
+
+
+def _redis_pings(port: int) -> bool:
+    try:
+        with socket.create_connection((LOOPBACK, port), timeout=0.5) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def redis(log_dir: Path, timeout: float = 15.0) -> Iterator[Redis]:
+    """Run redis-server without persistence on a free loopback port."""
+    port = free_port()
+    workdir = Path(tempfile.mkdtemp(prefix="sop-redis-"))
+    argv = [REDIS_SERVER, "--bind", LOOPBACK, "--port", str(port), "--save", "",
+            "--appendonly", "no", "--dir", str(workdir), "--daemonize", "no",
+            "--protected-mode", "yes"]
+    process = spawn(f"redis:{port}", argv, log_path=log_dir / f"redis-{port}.log")
+    try:
+        wait_until(lambda: _redis_pings(port), timeout=timeout, what="redis-server",
+                   process=process)
+        yield Redis(f"redis://{LOOPBACK}:{port}/0", port, process)
+    finally:
+        process.stop(signal.SIGTERM)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+# --- SMTP -------------------------------------------------------------------------------------
+
+
+class SmtpSink:
+    """An aiosmtpd server on 127.0.0.1 that keeps every message it receives."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"smtp://{LOOPBACK}:{self.port}"
+        self.messages: list[EmailMessage] = []
+        self._changed = threading.Condition()
+        self._controller: Any = None
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        """aiosmtpd handler hook: store the message."""
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self._changed:
+            self.messages.append(message)  # type: ignore[arg-type]
+            self._changed.notify_all()
+        return "250 Message accepted"
+
+    def start(self) -> None:
+        """Start listening (aiosmtpd runs its own event loop in a thread)."""
+        from aiosmtpd.controller import Controller
+
+        self._controller = Controller(self, hostname=LOOPBACK, port=self.port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        """Stop listening."""
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def wait_for(self, recipient: str, timeout: float = 15.0, *,
+                 after: int = 0) -> EmailMessage:
+        """The first message to ``recipient`` among those received after the first ``after``."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                for message in self.messages[after:]:
+                    if recipient.lower() in str(message.get("To", "")).lower():
+                        return message
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"no mail to {recipient} within {timeout:.0f} s")
+                self._changed.wait(remaining)
+
+
+@contextlib.contextmanager
+def smtp_sink() -> Iterator[SmtpSink]:
+    """An SMTP sink for the duration of the block."""
+    sink = SmtpSink()
+    sink.start()
+    try:
+        yield sink
+    finally:
+        sink.stop()
+
+
+def message_text(message: EmailMessage) -> str:
+    """The plain-text body of a message (or its HTML when it has no text part)."""
+    part = message.get_body(preferencelist=("plain", "html"))
+    return part.get_content() if part is not None else ""
