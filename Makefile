@@ -47,7 +47,7 @@ serve: site demo
 	$(BIN)/sop-portal serve --host $(HOST) --port $(PORT)
 
 lint: setup
-	$(BIN)/ruff check gate calculators hooks tests bench
+	$(BIN)/ruff check gate calculators hooks tests bench scripts
 	$(BIN)/bandit -q -c pyproject.toml -r gate calculators hooks
 
 test: setup system-deps site lint

@@ -10,7 +10,6 @@ Audiences (DESIGN.md "Access model"): ``staff``, ``clients``, ``client:<account-
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -23,9 +22,7 @@ from sqlalchemy.orm import Session, object_session
 from gate.models import ROLES, ClientAccount, Grant, LoginSession, User
 
 DEFAULT_SECTIONS = frozenset({"store-setup", "payments"})
-DEFAULT_NEWSLETTER_MAP = Path(__file__).with_name("newsletter_map.toml")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_AUDIENCE_IN_TEXT = re.compile(r"newsletter:([a-z0-9]+(?:-[a-z0-9]+)*)")
 _LOCAL_PART = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~\-\u0080-\U0010ffff]+$")
 _DOMAIN_LABEL = re.compile(r"^[a-z0-9\u0080-\U0010ffff](?:[a-z0-9\-\u0080-\U0010ffff]*"
                            r"[a-z0-9\u0080-\U0010ffff])?$")
@@ -90,18 +87,20 @@ def require_user(session: Session, email: str) -> User:
 
 
 def newsletter_sections(config: Mapping[str, Any]) -> frozenset[str]:
-    """The known newsletter sections: every ``newsletter:<section>`` in the map file.
+    """The known newsletter section slugs, from ``NEWSLETTER_MAP_FILE`` (:mod:`gate.newsletter`).
 
-    Falls back to the DESIGN.md defaults when the map file is missing or unreadable.
+    Falls back to the DESIGN.md defaults when the map file is missing or not valid (the gate
+    refuses to start with a bad map elsewhere; the CLI still gives a clear answer).
     """
+    from gate import newsletter
+
     configured = str(config.get("NEWSLETTER_MAP_FILE") or "")
-    path = Path(configured) if configured else DEFAULT_NEWSLETTER_MAP
+    path = Path(configured) if configured else newsletter.DEFAULT_MAP_FILE
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        parsed = newsletter.parse_map(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return DEFAULT_SECTIONS
-    found = set(_AUDIENCE_IN_TEXT.findall(repr(data)))
-    return frozenset(found) or DEFAULT_SECTIONS
+    return frozenset(newsletter.section_slugs(parsed)) or DEFAULT_SECTIONS
 
 
 def validate_audience(

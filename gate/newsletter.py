@@ -13,6 +13,7 @@ import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -72,15 +73,21 @@ class NewsletterMap:
                 index.setdefault(title_key(title), set()).add(section.slug)
         return {key: frozenset(slugs) for key, slugs in index.items()}
 
+    @cached_property
+    def _by_list(self) -> dict[str, frozenset[str]]:
+        return self._index("lists")
+
+    @cached_property
+    def _by_tag(self) -> dict[str, frozenset[str]]:
+        return self._index("tags")
+
     def sections_for(self, lists: Iterable[str], tags: Iterable[str]) -> frozenset[str]:
         """The slugs granted by these list and tag titles (unknown titles are ignored)."""
         found: set[str] = set()
-        by_list = self._index("lists")
-        by_tag = self._index("tags")
         for title in lists:
-            found |= by_list.get(title_key(title), frozenset())
+            found |= self._by_list.get(title_key(title), frozenset())
         for title in tags:
-            found |= by_tag.get(title_key(title), frozenset())
+            found |= self._by_tag.get(title_key(title), frozenset())
         return frozenset(found)
 
     def section(self, slug: str) -> Section | None:

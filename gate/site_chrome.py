@@ -80,10 +80,15 @@ class Chrome:
         digest = hashlib.sha256(self.scope_script.encode("utf-8")).digest()
         return ("sha256-" + base64.b64encode(digest).decode("ascii"),)
 
-    def header(self, topic: str, actions: str | Markup = "") -> Markup:
-        """The site's header with ``topic`` as the page title and ``actions`` inside it."""
-        value = self.header_html.replace(TOPIC_SLOT, html.escape(topic))
-        return Markup(value.replace(ACTIONS_SLOT, str(actions)))  # noqa: S704 - built above
+    def header(self, topic: str | Markup, actions: str | Markup = "") -> Markup:
+        """The site's header with ``topic`` as the page title and ``actions`` inside it.
+
+        Plain strings are escaped; :class:`Markup` (a rendered template block) is kept.
+        """
+        shown = str(topic).strip() if isinstance(topic, Markup) else html.escape(topic)
+        value = self.header_html.replace(TOPIC_SLOT, shown)
+        value = value.replace(ACTIONS_SLOT, str(Markup.escape(actions)))
+        return Markup(value)  # nosec B704 - the site's own HTML, with escaped parts
 
 
 EMPTY = Chrome()

@@ -30,6 +30,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
+from docx.table import Table, _Cell
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "restricted" / "files"
@@ -280,7 +281,7 @@ DEBIT_ORDER_MANDATE = Form(
         Fields((
             "Bank name",
             "Branch name",
-            "Branch number",
+            "Branch code",
             "Account number",
         )),
         Choices("Account type", ("Current / cheque", "Savings", "Transmission", "Other")),
@@ -547,7 +548,7 @@ SHEETS: tuple[CsvSheet, ...] = (CATALOGUE_TEMPLATE,)
 # --------------------------------------------------------------------------- rendering
 
 
-def _shade(cell, colour: str) -> None:
+def _shade(cell: _Cell, colour: str) -> None:
     """Give a table cell a solid background colour."""
     properties = cell._tc.get_or_add_tcPr()
     shading = OxmlElement("w:shd")
@@ -557,7 +558,7 @@ def _shade(cell, colour: str) -> None:
     properties.append(shading)
 
 
-def _label_cell(cell, text: str) -> None:
+def _label_cell(cell: _Cell, text: str) -> None:
     """Write a bold, shaded label into a cell."""
     cell.text = ""
     run = cell.paragraphs[0].add_run(text)
@@ -565,9 +566,11 @@ def _label_cell(cell, text: str) -> None:
     _shade(cell, LABEL_SHADE)
 
 
-def _set_widths(table, widths: Sequence[float]) -> None:
+def _set_widths(table: Table, widths: Sequence[float]) -> None:
     """Fix column widths (in centimetres) on every row, as Word expects."""
     table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = Cm(width)
     for row in table.rows:
         for cell, width in zip(row.cells, widths, strict=True):
             cell.width = Cm(width)
@@ -641,6 +644,7 @@ def render_docx(form: Form) -> bytes:
     """Return the bytes of one form as a .docx document with fixed metadata and timestamps."""
     doc = Document()
     section = doc.sections[0]
+    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
     section.left_margin = section.right_margin = Cm(2)
     section.top_margin = section.bottom_margin = Cm(1.8)
     doc.styles["Normal"].font.name = "Calibri"

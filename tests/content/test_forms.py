@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import importlib.util
 import io
+import posixpath
 import re
 import sys
 from pathlib import Path
@@ -29,6 +30,7 @@ FILES = RESTRICTED / "files"
 SIDECAR = ".meta.yml"
 AUDIENCE = re.compile(r"^(staff|clients|client:[a-z0-9-]+|newsletter:[a-z0-9-]+)$")
 RUN = 8
+LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -130,6 +132,21 @@ def covers(file_access: list[str], page_audience: str) -> bool:
     return page_audience.startswith("client:") and "clients" in file_access
 
 
+def relative_target(page: str, href: str) -> str | None:
+    """The restricted path a relative link in ``page`` points to; None for other links.
+
+    Absolute paths (the public site), external addresses and fragments are not ours to check;
+    a relative link that climbs out of ``restricted/`` raises ValueError.
+    """
+    if re.match(r"^[a-z][a-z0-9+.-]*:", href) or href.startswith(("/", "#")):
+        return None
+    path = href.split("#", 1)[0]
+    target = posixpath.normpath(posixpath.join(posixpath.dirname(page), path))
+    if target == ".." or target.startswith("../"):
+        raise ValueError(f"{href} leaves restricted/")
+    return target
+
+
 def load_generator() -> ModuleType:
     """scripts/make_forms.py as a module (scripts/ is not a package)."""
     name = "make_forms_under_test"
@@ -158,7 +175,9 @@ def page_meta(path: Path) -> tuple[dict[str, Any], str]:
 
 def sidecar_meta(path: Path) -> dict[str, Any]:
     """A download's sidecar mapping."""
-    return yaml.safe_load(Path(str(path) + SIDECAR).read_text(encoding="utf-8"))
+    data = yaml.safe_load(Path(str(path) + SIDECAR).read_text(encoding="utf-8"))
+    assert isinstance(data, dict), f"{path.name}: sidecar is not a mapping"
+    return data
 
 
 def listed_downloads() -> list[tuple[str, str]]:
@@ -266,6 +285,28 @@ def test_covers(file_access: list[str], audience: str, ok: bool) -> None:
     assert covers(file_access, audience) is ok
 
 
+@pytest.mark.parametrize(
+    ("page", "href", "target"),
+    (
+        ("clients/index.md", "fluent-boards.md", "clients/fluent-boards.md"),
+        ("clients/index.md", "fluent-boards.md#raising-a-request", "clients/fluent-boards.md"),
+        ("clients/a.md", "../files/forms/x.docx", "files/forms/x.docx"),
+        ("newsletter/payments/index.md", "../../files/y.csv", "files/y.csv"),
+        ("clients/a.md", "/sops/billing/", None),
+        ("clients/a.md", "https://example.com/", None),
+        ("clients/a.md", "mailto:someone@example.com", None),
+        ("clients/a.md", "#section", None),
+        ("clients/a.md", "../../docs/index.md", ValueError),
+    ),
+)
+def test_relative_target(page: str, href: str, target: Any) -> None:
+    if target is ValueError:
+        with pytest.raises(ValueError):
+            relative_target(page, href)
+    else:
+        assert relative_target(page, href) == target
+
+
 # --------------------------------------------------------------------------- the content
 
 
@@ -295,6 +336,25 @@ def test_listed_download_exists_for_the_page_readers(page: str, download: str) -
     )
 
 
+@pytest.mark.parametrize("page", PAGES, ids=PAGE_IDS)
+def test_relative_links_resolve(page: Path) -> None:
+    """Links between restricted pages and files point at items the page's readers can open."""
+    page_id = page.relative_to(RESTRICTED).as_posix()
+    data, body = page_meta(page)
+    for href in LINK.findall(body):
+        target = relative_target(page_id, href)
+        if target is None:
+            continue
+        assert (RESTRICTED / target).is_file(), f"{page_id}: broken link {href}"
+        if target.startswith("files/"):
+            file_access = sidecar_meta(RESTRICTED / target)["access"]
+        else:
+            file_access = page_meta(RESTRICTED / target)[0]["access"]
+        assert all(covers(file_access, audience) for audience in data["access"]), (
+            f"{page_id} links {href}, which some of its readers cannot open"
+        )
+
+
 @pytest.mark.parametrize("download", DOWNLOADS, ids=DOWNLOAD_IDS)
 def test_download_has_sidecar(download: Path) -> None:
     assert Path(str(download) + SIDECAR).is_file(), f"no sidecar for {download.name}"
@@ -310,7 +370,7 @@ def test_no_orphan_sidecars() -> None:
     assert orphans == []
 
 
-FORM_FIELDS = (
+FORM_FIELDS: tuple[tuple[str, tuple[str, ...], list[str]], ...] = (
     ("forms/plugin-setup-form.docx", (
         "Plugin setup details form", "Business name", "Live site address (URL)",
         "Plugin name", "Licence held by (you / us)", "Settings to decide",

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.security.conftest import assert_clean
+from tests.security.helpers import assert_clean
 
 # Paths whose answer is HTML: the public site, its 404, the gate's own pages.
 HTML_PATHS = [

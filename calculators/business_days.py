@@ -1,0 +1,182 @@
+"""The business calendar: weekdays minus public holidays, and the rolls that move a date.
+
+Holidays come from the ``holidays`` package for one country (data, not I/O). A
+:class:`BusinessCalendar` can also be built from any ``year -> {date: name}`` function, which
+is how tests pin a calendar of their own.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+
+import holidays as holidays_package
+
+from calculators.errors import InvalidChoice, InvalidDate, SettingsError
+
+HolidaySource = Callable[[int], Mapping[date, str]]
+"""A function giving the public holidays of one year, by date, with their names."""
+
+_MAX_STEPS = 60  # no real calendar has two months without a business day
+
+
+class Roll(StrEnum):
+    """How to move a date that is not a business day."""
+
+    FOLLOWING = "following"
+    PRECEDING = "preceding"
+    MODIFIED_FOLLOWING = "modified_following"
+    NONE = "none"
+
+
+ROLL_WORDS = tuple(roll.value for roll in Roll)
+
+
+def parse_roll(text: str, *, field: str) -> Roll:
+    """A :class:`Roll` from its word."""
+    try:
+        return Roll(text.strip().lower())
+    except ValueError:
+        expected = ", ".join(ROLL_WORDS)
+        raise InvalidChoice(field, text, f"{field} must be one of {expected}") from None
+
+
+@dataclass(frozen=True, order=True)
+class Holiday:
+    """A public holiday: its date and its name."""
+
+    date: date
+    name: str
+
+    def as_dict(self) -> dict[str, str]:
+        """``{"date": "2026-04-03", "name": "Good Friday"}``."""
+        return {"date": self.date.isoformat(), "name": self.name}
+
+
+@dataclass(frozen=True)
+class Moved:
+    """Where a roll took a date, and the holidays that made it move (or that it falls on)."""
+
+    original: date
+    date: date
+    holidays: tuple[Holiday, ...]
+
+    @property
+    def moved(self) -> bool:
+        """True when the roll changed the date."""
+        return self.date != self.original
+
+
+class BusinessCalendar:
+    """Business days: Monday to Friday except the public holidays of ``holidays_for_year``."""
+
+    def __init__(
+        self, holidays_for_year: HolidaySource, *, name: str, first_year: int, last_year: int
+    ) -> None:
+        self._source = holidays_for_year
+        self.name = name
+        self.first_year = first_year
+        self.last_year = last_year
+        self._years: dict[int, Mapping[date, str]] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def for_country(cls, country: str, *, subdivision: str | None = None) -> BusinessCalendar:
+        """The calendar of a country (ISO 3166 code) from the ``holidays`` package."""
+        code = country.strip().upper()
+        try:
+            probe = holidays_package.country_holidays(code, subdiv=subdivision)
+        except NotImplementedError:
+            raise SettingsError(
+                "BILLING_COUNTRY", country, f"no public holiday calendar for country {country!r}"
+            ) from None
+        first = int(getattr(probe, "start_year", 1900))
+        last = int(getattr(probe, "end_year", 2100))
+
+        def source(year: int) -> Mapping[date, str]:
+            table = holidays_package.country_holidays(code, subdiv=subdivision, years=year)
+            return {day: str(name) for day, name in table.items()}
+
+        return cls(source, name=code, first_year=first, last_year=last)
+
+    def _year(self, year: int) -> Mapping[date, str]:
+        table = self._years.get(year)
+        if table is None:
+            with self._lock:
+                table = self._years.get(year)
+                if table is None:
+                    table = dict(self._source(year))
+                    self._years[year] = table
+        return table
+
+    def holiday(self, day: date) -> str | None:
+        """The name of the public holiday on ``day``, or None."""
+        return self._year(day.year).get(day)
+
+    def is_business_day(self, day: date) -> bool:
+        """Monday to Friday and not a public holiday."""
+        return day.weekday() < 5 and self.holiday(day) is None
+
+    def holidays_between(self, first: date, last: date) -> tuple[Holiday, ...]:
+        """The public holidays from ``first`` to ``last`` inclusive, in date order."""
+        found: list[Holiday] = []
+        day = first
+        while day <= last:
+            name = self.holiday(day)
+            if name is not None:
+                found.append(Holiday(day, name))
+            day += timedelta(days=1)
+        return tuple(found)
+
+    def check_covered(self, day: date, *, field: str, text: str, margin_years: int = 0) -> None:
+        """Refuse a date whose year (plus ``margin_years``) the holiday calendar does not cover."""
+        first, last = self.first_year, self.last_year - margin_years
+        if not first <= day.year <= last:
+            raise InvalidDate(
+                field, text, f"{field} must be between {first}-01-01 and {last}-12-31 "
+                f"(the years the {self.name} holiday calendar covers)"
+            )
+
+    def _step(self, day: date, direction: int) -> date:
+        for _ in range(_MAX_STEPS):
+            if self.is_business_day(day):
+                return day
+            day += timedelta(days=direction)
+        raise SettingsError("BILLING_COUNTRY", self.name, "no business day within two months")
+
+    def following(self, day: date) -> date:
+        """``day`` itself when it is a business day, else the next business day."""
+        return self._step(day, 1)
+
+    def preceding(self, day: date) -> date:
+        """``day`` itself when it is a business day, else the previous business day."""
+        return self._step(day, -1)
+
+    def roll(self, day: date, roll: Roll, *, not_before: date | None = None) -> Moved:
+        """Move ``day`` by ``roll``; a roll never ends before ``not_before`` (it goes forward)."""
+        target = self._rolled(day, roll)
+        if not_before is not None and target < not_before:
+            target = self.following(day)
+        return Moved(day, target, self._involved(day, target))
+
+    def _rolled(self, day: date, roll: Roll) -> date:
+        if roll is Roll.NONE:
+            return day
+        if roll is Roll.FOLLOWING:
+            return self.following(day)
+        if roll is Roll.PRECEDING:
+            return self.preceding(day)
+        forward = self.following(day)
+        return forward if forward.month == day.month else self.preceding(day)
+
+    def _involved(self, original: date, target: date) -> tuple[Holiday, ...]:
+        """Holidays on the days the roll skipped, or the holiday the date stayed on."""
+        if original == target:
+            name = self.holiday(original)
+            return () if name is None else (Holiday(original, name),)
+        if target > original:
+            return self.holidays_between(original, target - timedelta(days=1))
+        return self.holidays_between(target + timedelta(days=1), original)

@@ -1,0 +1,380 @@
+"""Admin commands: ``db upgrade``, ``demo``, ``users ...``, ``audit``, ``mail ...``.
+
+Every command changes the database through :mod:`gate.accounts` and records an audit event.
+Bad input (unknown user, unknown audience, bad role, bad date) exits 2 with one line on
+standard error (:func:`gate.cli.fail`).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import tomllib
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+
+from gate import accounts, audit, mail, passwords
+from gate import db as database
+from gate.accounts import AccountError
+from gate.config import is_production, resolve_path
+from gate.db import get_session
+from gate.models import User
+
+DEFAULT_ACCOUNT_TYPES = frozenset({"eft", "weekly_retainer", "debit_order"})
+DEMO_ACCOUNT = "Demo Client"
+DEMO_STAFF = "staff@demo.example.com"
+DEMO_CLIENT = "client@demo.example.com"
+
+
+def _fail(message: str) -> None:
+    from gate.cli import fail
+
+    fail(message)
+
+
+db_cli = AppGroup("db", help="The database schema.")
+users_cli = AppGroup("users", help="Users, their grants and their sessions.")
+mail_cli = AppGroup("mail", help="The outgoing mail queue.")
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Create or upgrade the database schema."""
+    version = database.upgrade()
+    click.echo(f"database schema at version {version}")
+
+
+# ---- demo ----
+
+def _demo_subscriber_email(section: str) -> str:
+    return f"{section}@subscriber.demo.example.com"
+
+
+def _refresh_user(email: str, role: str, name: str, account: Any = None) -> User:
+    db = get_session()
+    user = accounts.find_user(db, email)
+    if user is None:
+        user = accounts.create_user(db, email, role, name=name, account=account)
+    user.role, user.name, user.account = role, name, account
+    accounts.reactivate(db, user)
+    accounts.revoke_sessions(user, db)
+    return user
+
+
+def _demo_users() -> list[dict[str, Any]]:
+    db = get_session()
+    config = current_app.config
+    people: list[dict[str, Any]] = []
+    staff = _refresh_user(DEMO_STAFF, "staff", "Demo Staff")
+    account = accounts.ensure_account(db, DEMO_ACCOUNT, "eft")
+    client = _refresh_user(DEMO_CLIENT, "client", "Demo Client User", account)
+    for audience in ("clients", f"client:{account.slug}"):
+        accounts.grant(db, client, audience)
+    for user in (staff, client):
+        password = secrets.token_urlsafe(15)
+        user.password_hash = passwords.hash_password(password, config)
+        people.append({"user": user, "password": password})
+    for section in sorted(accounts.newsletter_sections(config) & {"store-setup", "payments"}):
+        subscriber = _refresh_user(_demo_subscriber_email(section), "subscriber",
+                                   f"Demo Subscriber ({section})")
+        subscriber.password_hash = None
+        accounts.set_newsletter_grants(db, subscriber, {section})
+        people.append({"user": subscriber, "password": None})
+    db.flush()
+    return [
+        {
+            "email": p["user"].email,
+            "password": p["password"],
+            "role": p["user"].role,
+            "grants": sorted(g.audience for g in p["user"].grants),
+        }
+        for p in people
+    ]
+
+
+@click.command("demo")
+@click.option("--json", "as_json", is_flag=True, help="Print the accounts as JSON.")
+@with_appcontext
+def demo_command(as_json: bool) -> None:
+    """Create or refresh the demo accounts with fresh passwords (refused in production)."""
+    if is_production(current_app.config):
+        _fail("the demo accounts are refused in production mode (SOP_PORTAL_ENV=production)")
+    database.upgrade()
+    people = _demo_users()
+    audit.record("demo.refresh", target=",".join(p["email"] for p in people))
+    if as_json:
+        click.echo(json.dumps(people, indent=2))
+        return
+    base = str(current_app.config["PUBLIC_BASE_URL"]).rstrip("/")
+    click.echo("Demo accounts (passwords are new on every run):")
+    for person in people:
+        secret = person["password"] or "(none: one-time link)"
+        click.echo(f"  {person['role']:<10} {person['email']:<45} {secret}")
+        click.echo(f"  {'':<10} grants: {', '.join(person['grants']) or 'everything (staff)'}")
+    click.echo(f"Clients and staff: sign in at {base}/auth/login with the email and password.")
+    outbox = "the SMTP server" if current_app.config.get("SMTP_URL") else (
+        f"the outbox {resolve_path(str(current_app.config['OUTBOX_DIR']))} and the server log"
+    )
+    click.echo(f"Subscribers: ask for a link at {base}/auth/link; it arrives in {outbox}.")
+
+
+# ---- users ----
+
+def _account_types(config: Any) -> frozenset[str]:
+    """Account type names: the defaults plus those found in ``ACCOUNT_TYPES_FILE``."""
+    found = set(DEFAULT_ACCOUNT_TYPES)
+    configured = str(config.get("ACCOUNT_TYPES_FILE") or "")
+    path = resolve_path(configured) if configured else (
+        Path(__file__).resolve().parent.parent / "calculators" / "account_types.toml"
+    )
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return frozenset(found)
+    for key, value in data.items():
+        if isinstance(value, dict):
+            found.add(key)
+            found.update(k for k, v in value.items() if isinstance(v, dict))
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, dict):
+                    found.update(str(item[k]) for k in ("type", "name", "slug", "id") if k in item)
+    return frozenset(found)
+
+
+def _audiences(values: tuple[str, ...]) -> list[str]:
+    db = get_session()
+    sections = accounts.newsletter_sections(current_app.config)
+    return [accounts.validate_audience(db, value, sections) for value in values]
+
+
+def _parse_until(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        _fail(f"bad --until {value!r}: expected an ISO date such as 2026-12-31")
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+@users_cli.command("add")
+@click.argument("email")
+@click.option("--role", default=None, help="client, subscriber or staff.")
+@click.option("--name", default="", help="The person's name.")
+@click.option("--account", "account_name", default=None, help="Client account name.")
+@click.option("--account-type", default="eft", show_default=True, help="Client account type.")
+@click.option("--audience", "audience_values", multiple=True, help="An extra grant (repeatable).")
+def users_add(email: str, role: str | None, name: str, account_name: str | None,
+              account_type: str, audience_values: tuple[str, ...]) -> None:
+    """Add a user (a client account is created when missing)."""
+    db = get_session()
+    try:
+        if not role:
+            raise AccountError("--role is required (client, subscriber or staff)")
+        if role not in {"client", "subscriber", "staff"}:
+            raise AccountError(f"bad role: {role!r} (expected client, subscriber or staff)")
+        if account_name is not None and role != "client":
+            raise AccountError("--account is only for client users")
+        if account_type not in _account_types(current_app.config):
+            raise AccountError(f"unknown account type: {account_type!r}")
+        account = accounts.ensure_account(db, account_name, account_type) if account_name else None
+        user = accounts.create_user(db, email, role, name=name, account=account)
+        for audience in _audiences(audience_values):
+            accounts.grant(db, user, audience)
+    except AccountError as exc:
+        db.rollback()
+        _fail(str(exc))
+    audit.record("user.add", target=user.email, detail=f"role={role}",
+                 email=user.email, user=user)
+    grants = ", ".join(sorted(g.audience for g in user.grants)) or "none"
+    click.echo(f"added {user.role} {user.email} (grants: {grants})")
+
+
+def _user(email: str) -> User:
+    try:
+        return accounts.require_user(get_session(), email)
+    except AccountError as exc:
+        _fail(str(exc))
+    raise AssertionError("unreachable")
+
+
+@users_cli.command("invite")
+@click.argument("email")
+def users_invite(email: str) -> None:
+    """Email the user a link to set their password (valid 72 hours)."""
+    from gate.auth import send_token_mail
+
+    user = _user(email)
+    if user.role == "subscriber":
+        _fail(f"{user.email} is a subscriber: subscribers sign in with a one-time link")
+    if not user.active:
+        _fail(f"{user.email} is revoked (sop-portal users restore {user.email})")
+    send_token_mail(user, "invite")
+    audit.record("user.invite", user=user, target=user.email)
+    mail.dispatch(current_app._get_current_object())
+    click.echo(f"invitation queued for {user.email}")
+
+
+@users_cli.command("grant")
+@click.argument("email")
+@click.argument("audience")
+@click.option("--until", default=None, help="Last moment of the grant (ISO date or date-time).")
+def users_grant(email: str, audience: str, until: str | None) -> None:
+    """Give the user an audience (effective on their next request)."""
+    user = _user(email)
+    try:
+        (value,) = _audiences((audience,))
+    except AccountError as exc:
+        _fail(str(exc))
+    changed = accounts.grant(get_session(), user, value, _parse_until(until))
+    audit.record("grant.add", user=user, target=value, outcome="ok" if changed else "unchanged")
+    click.echo(f"{user.email} {'now holds' if changed else 'already holds'} {value}")
+
+
+@users_cli.command("ungrant")
+@click.argument("email")
+@click.argument("audience")
+def users_ungrant(email: str, audience: str) -> None:
+    """Remove an audience from the user (effective on their next request)."""
+    user = _user(email)
+    db = get_session()
+    value = audience.strip()
+    if not accounts.ungrant(db, user, value):
+        try:
+            _audiences((value,))
+        except AccountError as exc:
+            _fail(str(exc))
+        _fail(f"{user.email} does not hold {value}")
+    if user.role == "subscriber" and not any(
+        g.audience.startswith("newsletter:") for g in user.grants
+    ):
+        accounts.revoke_sessions(user, db)
+    audit.record("grant.remove", user=user, target=value)
+    click.echo(f"{user.email} no longer holds {value}")
+
+
+@users_cli.command("revoke")
+@click.argument("email")
+def users_revoke(email: str) -> None:
+    """Revoke the user: no more sign-in, every session ends on its next request."""
+    user = _user(email)
+    accounts.deactivate(get_session(), user)
+    audit.record("user.revoke", user=user, target=user.email)
+    click.echo(f"revoked {user.email}")
+
+
+@users_cli.command("restore")
+@click.argument("email")
+def users_restore(email: str) -> None:
+    """Let a revoked user sign in again."""
+    user = _user(email)
+    accounts.reactivate(get_session(), user)
+    audit.record("user.restore", user=user, target=user.email)
+    click.echo(f"restored {user.email}")
+
+
+def user_row(user: User, now: datetime) -> dict[str, Any]:
+    """One user as JSON-ready data for ``users list --json``."""
+    return {
+        "email": user.email,
+        "name": user.name,
+        "role": user.role,
+        "active": user.active,
+        "account": user.account.name if user.account else None,
+        "account_type": user.account.account_type if user.account else None,
+        "grants": [
+            {"audience": g.audience,
+             "ends_at": g.ends_at.strftime("%Y-%m-%dT%H:%M:%SZ") if g.ends_at else None,
+             "valid": g.is_valid(now)}
+            for g in user.grants
+        ],
+        "password": user.has_password,
+        "last_login_at": (
+            user.last_login_at.strftime("%Y-%m-%dT%H:%M:%SZ") if user.last_login_at else None
+        ),
+    }
+
+
+@users_cli.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def users_list(as_json: bool) -> None:
+    """List every user with role, state and grants."""
+    from sqlalchemy import select
+
+    from gate.models import utcnow
+
+    now = utcnow()
+    rows = [user_row(u, now) for u in get_session().scalars(select(User).order_by(User.email))]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        state = "active" if row["active"] else "REVOKED"
+        grants = ", ".join(g["audience"] for g in row["grants"]) or "-"
+        click.echo(f"{row['email']:<45} {row['role']:<10} {state:<8} {grants}")
+
+
+# ---- audit ----
+
+def _parse_since(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            return datetime(day.year, day.month, day.day, tzinfo=UTC)
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        _fail(f"bad --since {value!r}: expected a date such as 2026-01-31")
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+@click.command("audit")
+@click.option("--since", default=None, help="Only events from this UTC date (or date-time) on.")
+@click.option("--format", "fmt", default="csv", show_default=True, help="csv or json.")
+@with_appcontext
+def audit_command(since: str | None, fmt: str) -> None:
+    """Print the audit trail (CSV cells are spreadsheet-safe)."""
+    if fmt not in {"csv", "json"}:
+        _fail(f"bad --format {fmt!r}: expected csv or json")
+    rows = audit.events(get_session(), _parse_since(since))
+    click.echo(audit.to_csv(rows) if fmt == "csv" else audit.to_json(rows), nl=fmt == "json")
+
+
+# ---- mail ----
+
+@mail_cli.command("list")
+@click.option("--status", default=None, help="queued, sent or failed.")
+def mail_list(status: str | None) -> None:
+    """Show queued, sent and failed messages with their last error (never their body)."""
+    if status not in {None, "queued", "sent", "failed"}:
+        _fail(f"bad --status {status!r}: expected queued, sent or failed")
+    for message in mail.listing(get_session(), status):
+        error = f"  error: {audit.clean(message.last_error, 200)}" if message.last_error else ""
+        click.echo(
+            f"{message.id:>6} {message.status:<7} attempts={message.attempts} "
+            f"{message.created_at:%Y-%m-%d %H:%M}Z {message.to_addr} "
+            f"{audit.clean(message.subject, 80)!s}{error}"
+        )
+
+
+@mail_cli.command("retry")
+def mail_retry() -> None:
+    """Retry queued and failed messages now."""
+    count = mail.retry_now(get_session())
+    report = mail.deliver_due(current_app._get_current_object())
+    click.echo(f"{count} message(s) retried: {report.sent} sent, {report.failed} failed")
+    if report.failed:
+        raise SystemExit(1)
+
+
+def init_app(app: Flask) -> None:
+    """Register the admin commands on ``app.cli``."""
+    for command in (db_cli, users_cli, mail_cli, demo_command, audit_command):
+        app.cli.add_command(command)

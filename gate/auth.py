@@ -1,0 +1,394 @@
+"""The ``/auth`` blueprint: password sign-in, one-time links, invitations, resets, sign-out.
+
+Views stay thin: read the form, call the services (accounts, passwords, tokens, sessions,
+mail, audit), render. Enumeration resistance: a wrong password and an unknown email get the
+same page (a dummy hash is verified for unknown users), and link or reset requests answer the
+same whether or not the address is known. Rate limits are checked by Flask-Limiter before the
+view runs, so before any hashing; pages reached by a token send ``Referrer-Policy: no-referrer``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+)
+from flask_login import current_user, login_required
+
+from gate import accounts, audit, mail, passwords, sessions, tokens
+from gate.accounts import AccountError
+from gate.auth_forms import (
+    ButtonForm,
+    ChangePasswordForm,
+    ConfirmForm,
+    EmailForm,
+    LoginForm,
+    SetPasswordForm,
+)
+from gate.db import get_session
+from gate.extensions import limiter
+from gate.models import User, utcnow
+from gate.redirects import safe_next
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+DEFAULTS: dict[str, Any] = {
+    "LOGIN_LIMIT_PER_IP": "20/minute",
+    "LOGIN_FAILURES_PER_ACCOUNT": "5/15 minutes",
+    "LINK_LIMIT_PER_IP": "10/hour",
+    "LINK_LIMIT_PER_EMAIL": "3/15 minutes",
+    "TOKEN_LIMIT_PER_IP": "30/minute",
+    "LOGIN_DEFAULT_NEXT": "/members/",
+    "PASSWORD_MAX_LENGTH": passwords.DEFAULT_MAX_LENGTH,
+}
+FAILED_SIGN_IN = "The email or password is not right."
+
+
+# ---- rate-limit helpers (Flask-Limiter runs them before the view) ----
+
+def _limit(key: str) -> Callable[[], str]:
+    return lambda: str(current_app.config[key])
+
+
+def _form_email_key(prefix: str) -> Callable[[], str]:
+    def key() -> str:
+        try:
+            return f"{prefix}:{accounts.normalise_email(request.form.get('email', ''))}"
+        except AccountError:
+            return ""  # an empty key skips this limit; the per-IP limit still applies
+
+    return key
+
+
+def _user_key() -> str:
+    return f"user:{current_user.id}" if current_user.is_authenticated else ""
+
+
+def _failed(_response: Response) -> bool:
+    return bool(g.get("auth_failed"))
+
+
+# ---- small helpers ----
+
+def _config() -> Any:
+    return current_app.config
+
+
+def _page(template: str, status: int = 200, **context: Any) -> Response:
+    return Response(render_template(template, **context), status=status, mimetype="text/html")
+
+
+def _next_target(value: object) -> str:
+    return safe_next(value, default=str(_config()["LOGIN_DEFAULT_NEXT"]))
+
+
+def public_url(path: str, next_path: str = "") -> str:
+    """An absolute link for an email, built from ``PUBLIC_BASE_URL`` (never the Host header)."""
+    query = "?" + urlencode({"next": next_path}) if next_path else ""
+    return str(_config()["PUBLIC_BASE_URL"]).rstrip("/") + path + query
+
+
+def _email_or_none(form: Any) -> str | None:
+    try:
+        return accounts.normalise_email(form.email.data or "")
+    except AccountError as exc:
+        form.email.errors = [*form.email.errors, str(exc)]
+        return None
+
+
+def _token_refused(check: tokens.TokenCheck, purpose: str) -> Response:
+    audit.record(f"{purpose}.redeem", outcome=check.status.value, target=purpose)
+    return _page("auth/token_invalid.html", 400, status=check.status.value, purpose=purpose)
+
+
+def _subscriber_may_sign_in(user: User | None) -> bool:
+    if user is None or not user.active or user.role != "subscriber":
+        return False
+    return any(a.startswith("newsletter:") for a in user.audiences(utcnow()))
+
+
+def _password_user(user: User | None) -> bool:
+    return user is not None and user.active and user.role in {"client", "staff"}
+
+
+@bp.after_request
+def _no_store(response: Response) -> Response:
+    """Auth pages are never cached; pages reached by a token leak no Referer."""
+    response.headers["Cache-Control"] = "no-store"
+    if "token" in (request.view_args or {}):
+        response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+# ---- password sign-in ----
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_limit("LOGIN_LIMIT_PER_IP"), methods=["POST"], scope="login-ip")
+@limiter.limit(
+    _limit("LOGIN_FAILURES_PER_ACCOUNT"),
+    key_func=_form_email_key("login"),
+    methods=["POST"],
+    deduct_when=_failed,
+    scope="login-account",
+)
+def login() -> Response:
+    """Sign in with email and password; the same answer for every kind of failure."""
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = safe_next(request.args.get("next"), default="")
+        return _page("auth/login.html", form=form)
+    if not form.validate_on_submit():
+        return _page("auth/login.html", 400, form=form)
+    email = _email_or_none(form)
+    user = accounts.find_user(get_session(), email) if email else None
+    config = _config()
+    if _password_user(user) and user is not None and user.password_hash:
+        ok = passwords.verify_password(user.password_hash, form.password.data, config)
+    else:
+        ok = passwords.verify_dummy(form.password.data or "", config)
+    if not ok or user is None:
+        g.auth_failed = True
+        audit.record("signin", outcome="failed", email=email or form.email.data or "",
+                     target="password")
+        return _page("auth/login.html", 200, form=form, failed=FAILED_SIGN_IN)
+    if passwords.needs_rehash(user.password_hash or "", config):
+        user.password_hash = passwords.hash_password(form.password.data, config)
+    sessions.sign_in(user, remember=bool(form.remember.data), method="password")
+    audit.record("signin", user=user, target="password")
+    return redirect(_next_target(form.next.data))
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout() -> Response:
+    """GET shows the sign-out buttons; POST (with its CSRF token) signs this browser out."""
+    if request.method == "GET":
+        if not current_user.is_authenticated:
+            return redirect("/")
+        return _page("auth/logout.html", form=ButtonForm())
+    if current_user.is_authenticated:
+        audit.record("signout", user=current_user._get_current_object(), target="this-browser")
+    sessions.end_current()
+    return redirect("/")
+
+
+@bp.post("/logout-everywhere")
+@login_required
+def logout_everywhere() -> Response:
+    """End every session of this user, on every device."""
+    user = current_user._get_current_object()
+    accounts.revoke_sessions(user, get_session())
+    audit.record("signout", user=user, target="everywhere")
+    sessions.end_current()
+    return redirect("/")
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@limiter.limit(
+    _limit("LOGIN_FAILURES_PER_ACCOUNT"),
+    key_func=_user_key,
+    methods=["POST"],
+    deduct_when=_failed,
+    scope="password-account",
+)
+@login_required
+def change_password() -> Response:
+    """Change the password (current one first); every other session of the user ends."""
+    user: User = current_user._get_current_object()
+    if not user.has_password:
+        return _page("auth/message.html", 403, title="No password to change",
+                     message="Subscribers sign in with an emailed link and have no password.")
+    form = ChangePasswordForm()
+    if not form.validate_on_submit():
+        return _page("auth/password.html", 400 if request.method == "POST" else 200, form=form)
+    config = _config()
+    if not passwords.verify_password(user.password_hash or "", form.current_password.data, config):
+        g.auth_failed = True
+        audit.record("password.change", user=user, outcome="failed")
+        form.current_password.errors = ["The current password is not right."]
+        return _page("auth/password.html", 400, form=form)
+    if not _apply_new_password(form, user):
+        return _page("auth/password.html", 400, form=form)
+    sessions.sign_in(user, method="password")
+    audit.record("password.change", user=user)
+    return _page("auth/message.html", title="Password changed",
+                 message="Your password is changed and your other sessions are signed out.")
+
+
+def _apply_new_password(form: SetPasswordForm, user: User) -> bool:
+    """Check the rules, hash, store, end the user's sessions; False with form errors."""
+    config = _config()
+    try:
+        value = passwords.check_password(
+            form.password.data or "", email=user.email,
+            max_length=int(config["PASSWORD_MAX_LENGTH"]),
+        )
+    except passwords.PasswordRuleError as exc:
+        form.password.errors = [str(exc)]
+        return False
+    user.password_hash = passwords.hash_password(value, config)
+    user.password_changed_at = utcnow()
+    accounts.revoke_sessions(user, get_session())
+    return True
+
+
+# ---- one-time sign-in links (subscribers) ----
+
+@bp.route("/link", methods=["GET", "POST"])
+@limiter.limit(_limit("LINK_LIMIT_PER_IP"), methods=["POST"], scope="link-ip")
+@limiter.limit(
+    _limit("LINK_LIMIT_PER_EMAIL"),
+    key_func=_form_email_key("link"),
+    methods=["POST"],
+    scope="link-email",
+)
+def link_request() -> Response:
+    """Ask for a one-time sign-in link; the answer is the same for every address."""
+    form = EmailForm()
+    if request.method == "GET":
+        form.next.data = safe_next(request.args.get("next"), default="")
+        return _page("auth/link_request.html", form=form)
+    email = _email_or_none(form) if form.validate_on_submit() else None
+    if email is None:
+        return _page("auth/link_request.html", 400, form=form)
+    db = get_session()
+    user = accounts.find_user(db, email)
+    if _subscriber_may_sign_in(user) and user is not None:
+        token = tokens.issue(db, user, "link", _config(), utcnow())
+        next_path = safe_next(form.next.data, default="")
+        body = render_template(
+            "auth/email_link.txt", url=public_url(f"/auth/link/{token}", next_path),
+            minutes=tokens.max_age("link", _config()) // 60,
+        )
+        mail.queue(db, user.email, "Your sign-in link for the SOP Portal", body)
+        audit.record("link.request", user=user, outcome="sent")
+        mail.dispatch(current_app._get_current_object())
+    else:
+        audit.record("link.request", email=email, outcome="ignored")
+    return _page("auth/check_email.html", what="a sign-in link")
+
+
+@bp.route("/link/<token>", methods=["GET", "POST"])
+@limiter.limit(_limit("TOKEN_LIMIT_PER_IP"), methods=["POST"], scope="token-ip")
+def link_confirm(token: str) -> Response:
+    """GET (and HEAD) show a confirmation button; only its POST uses the link and signs in."""
+    db = get_session()
+    check = tokens.check(db, token, "link", _config(), utcnow())
+    if not check.ok:
+        return _token_refused(check, "link")
+    form = ConfirmForm()
+    if request.method == "GET":
+        form.next.data = safe_next(request.args.get("next"), default="")
+        return _page("auth/link_confirm.html", form=form)
+    if not form.validate_on_submit():
+        return _page("auth/link_confirm.html", 400, form=form)
+    user = db.get(User, check.user_id)
+    if not _subscriber_may_sign_in(user) or user is None:
+        audit.record("link.redeem", outcome="refused", email=user.email if user else "")
+        return _page("auth/token_invalid.html", 400, status="refused", purpose="link")
+    if not tokens.consume(db, check.jti, utcnow()):
+        db.rollback()
+        return _token_refused(tokens.TokenCheck(tokens.TokenStatus.USED), "link")
+    sessions.sign_in(user, method="link")
+    audit.record("signin", user=user, target="link")
+    return redirect(_next_target(form.next.data))
+
+
+# ---- invitations and password resets ----
+
+def _set_password_page(token: str, purpose: str) -> Response:
+    """GET shows the new-password form; POST checks it, uses the token, signs the user in."""
+    db = get_session()
+    check = tokens.check(db, token, purpose, _config(), utcnow())
+    if not check.ok:
+        return _token_refused(check, purpose)
+    user = db.get(User, check.user_id)
+    if not _password_user(user) or user is None:
+        audit.record(f"{purpose}.redeem", outcome="refused", email=user.email if user else "")
+        return _page("auth/token_invalid.html", 400, status="refused", purpose=purpose)
+    form = SetPasswordForm()
+    if not form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return _page("auth/set_password.html", status, form=form, purpose=purpose, user=user)
+    if not _apply_new_password(form, user):
+        return _page("auth/set_password.html", 400, form=form, purpose=purpose, user=user)
+    if not tokens.consume(db, check.jti, utcnow()):
+        db.rollback()
+        return _token_refused(tokens.TokenCheck(tokens.TokenStatus.USED), purpose)
+    sessions.sign_in(user, method=purpose)
+    audit.record("password.set", user=user, target=purpose)
+    return redirect(_next_target(""))
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+@limiter.limit(_limit("TOKEN_LIMIT_PER_IP"), methods=["POST"], scope="token-ip")
+def invite(token: str) -> Response:
+    """Accept an invitation: choose a password."""
+    return _set_password_page(token, "invite")
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(_limit("TOKEN_LIMIT_PER_IP"), methods=["POST"], scope="token-ip")
+def reset_confirm(token: str) -> Response:
+    """Use a reset link: choose a new password."""
+    return _set_password_page(token, "reset")
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit(_limit("LINK_LIMIT_PER_IP"), methods=["POST"], scope="reset-ip")
+@limiter.limit(
+    _limit("LINK_LIMIT_PER_EMAIL"),
+    key_func=_form_email_key("reset"),
+    methods=["POST"],
+    scope="reset-email",
+)
+def reset_request() -> Response:
+    """Ask for a password reset link; the answer is the same for every address."""
+    form = EmailForm()
+    if request.method == "GET":
+        return _page("auth/reset_request.html", form=form)
+    email = _email_or_none(form) if form.validate_on_submit() else None
+    if email is None:
+        return _page("auth/reset_request.html", 400, form=form)
+    db = get_session()
+    user = accounts.find_user(db, email)
+    if _password_user(user) and user is not None:
+        send_token_mail(user, "reset")
+        audit.record("reset.request", user=user, outcome="sent")
+        mail.dispatch(current_app._get_current_object())
+    else:
+        audit.record("reset.request", email=email, outcome="ignored")
+    return _page("auth/check_email.html", what="a link to choose a new password")
+
+
+def send_token_mail(user: User, purpose: str) -> None:
+    """Queue the invitation or reset email for ``user`` (the caller commits and dispatches)."""
+    db = get_session()
+    config = _config()
+    token = tokens.issue(db, user, purpose, config, utcnow())
+    hours = max(1, tokens.max_age(purpose, config) // 3600)
+    body = render_template(
+        f"auth/email_{purpose}.txt", url=public_url(f"/auth/{purpose}/{token}"), hours=hours,
+        user=user,
+    )
+    subject = {
+        "invite": "You are invited to the SOP Portal",
+        "reset": "Choose a new password for the SOP Portal",
+    }[purpose]
+    mail.queue(db, user.email, subject, body)
+
+
+def init_app(app: Flask) -> None:
+    """Register the blueprint and the sign-in defaults (limits, lifetimes, default target)."""
+    for key, value in DEFAULTS.items():
+        app.config.setdefault(key, value)
+    app.register_blueprint(bp)
