@@ -131,9 +131,13 @@ class BusinessCalendar:
             day += timedelta(days=1)
         return tuple(found)
 
-    def check_covered(self, day: date, *, field: str, text: str, margin_years: int = 0) -> None:
-        """Refuse a date whose year (plus ``margin_years``) the holiday calendar does not cover."""
-        first, last = self.first_year, self.last_year - margin_years
+    def check_covered(self, day: date, *, field: str, text: str, years_before: int = 0,
+                      years_after: int = 0) -> None:
+        """Refuse a date unless the holiday calendar covers the years around it.
+
+        ``years_before`` and ``years_after`` are how far a calculation may reach from ``day``.
+        """
+        first, last = self.first_year + years_before, self.last_year - years_after
         if not first <= day.year <= last:
             raise InvalidDate(
                 field, text, f"{field} must be between {first}-01-01 and {last}-12-31 "

@@ -86,7 +86,8 @@ def parse_date(text: str, *, field: str) -> date:
     match = _DATE.fullmatch(raw)
     if match is None:
         raise InvalidDate(field, text, f"{field} must be a date like 2026-01-07 (YYYY-MM-DD)")
-    return _real_date(*match.groups(), text, field)
+    year, month, day = match.groups()
+    return _real_date(year, month, day, text, field)
 
 
 def parse_month(text: str, *, field: str) -> tuple[int, int]:

@@ -22,7 +22,7 @@ MAX_INPUT_DECIMALS = 2
 _MAX_TEXT = 32
 _PLAIN = re.compile(r"[0-9]+(?:\.[0-9]+)?", re.ASCII)
 _GROUPED = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?", re.ASCII)
-_LOOKS_NUMERIC = re.compile(r"[0-9][0-9,]*(?:\.[0-9]*)?", re.ASCII)
+_LOOKS_NUMERIC = re.compile(r"[0-9][0-9,]*(?:\.[0-9]+)?", re.ASCII)
 
 # ISO 4217 minor units of the currencies a service business is likely to bill in.
 MINOR_UNITS: dict[str, int] = {

@@ -22,7 +22,7 @@ from calculators.errors import InvalidTerms
 MAX_DAYS = 3650
 MAX_MONTHS = 12
 MAX_TERMS_LENGTH = 100
-LAST = "last"
+LAST: Literal["last"] = "last"
 
 Kind = Literal["net", "eom", "day"]
 _NUMBER = re.compile(r"[0-9]{1,5}", re.ASCII)
@@ -76,7 +76,9 @@ class Terms:
         """The terms in words, e.g. ``14 days after the invoice date``."""
         text = self._describe_base()
         if self.cutoff is not None:
-            text += f", counted from the next month when the invoice is dated after day {self.cutoff}"
+            text += (
+                f", counted from the next month when the invoice is dated after day {self.cutoff}"
+            )
         return text + _ROLL_WORDS[self.roll]
 
     def _describe_base(self) -> str:

@@ -34,7 +34,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     # Parts: each concern registers its blueprint, CLI commands and hooks here, one line each.
+    from gate import accounts_app; accounts_app.init_app(app)  # noqa: E702, I001 - first: others use it
     from gate import deploy_cli; deploy_cli.init_app(app)  # noqa: E702, I001
+    from gate import fluentcrm; fluentcrm.init_app(app)  # noqa: E702, I001
+    from gate import members; members.init_app(app)  # noqa: E702, I001
+    from gate import api; api.init_app(app)  # noqa: E702, I001
     # (end of parts)
     # Blueprints with their own URL prefixes come first; the public site catches the rest.
     app.register_blueprint(site.bp)

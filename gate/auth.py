@@ -36,7 +36,7 @@ from gate.auth_forms import (
     SetPasswordForm,
 )
 from gate.db import get_session
-from gate.extensions import limiter
+from gate.extensions import csrf, limiter
 from gate.models import User, utcnow
 from gate.redirects import safe_next
 
@@ -108,7 +108,7 @@ def _email_or_none(form: Any) -> str | None:
 
 def _token_refused(check: tokens.TokenCheck, purpose: str) -> Response:
     audit.record(f"{purpose}.redeem", outcome=check.status.value, target=purpose)
-    return _page("auth/token_invalid.html", 400, status=check.status.value, purpose=purpose)
+    return _page("auth/token_invalid.html", 400, reason=check.status.value, purpose=purpose)
 
 
 def _subscriber_may_sign_in(user: User | None) -> bool:
@@ -144,7 +144,7 @@ def _no_store(response: Response) -> Response:
 def login() -> Response:
     """Sign in with email and password; the same answer for every kind of failure."""
     form = LoginForm()
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD
         form.next.data = safe_next(request.args.get("next"), default="")
         return _page("auth/login.html", form=form)
     if not form.validate_on_submit():
@@ -171,7 +171,7 @@ def login() -> Response:
 @bp.route("/logout", methods=["GET", "POST"])
 def logout() -> Response:
     """GET shows the sign-out buttons; POST (with its CSRF token) signs this browser out."""
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD
         if not current_user.is_authenticated:
             return redirect("/")
         return _page("auth/logout.html", form=ButtonForm())
@@ -243,6 +243,11 @@ def _apply_new_password(form: SetPasswordForm, user: User) -> bool:
 
 # ---- one-time sign-in links (subscribers) ----
 
+# Token pages: pages reached by a token send ``Referrer-Policy: no-referrer``, so their form
+# POST carries no Referer (and ``Origin: null``). Flask-WTF's global check refuses such a POST
+# under HTTPS (its strict Referer check), so these views are exempt from it and their FlaskForm
+# validates the CSRF token itself: a POST without a valid token is still a 400.
+
 @bp.route("/link", methods=["GET", "POST"])
 @limiter.limit(_limit("LINK_LIMIT_PER_IP"), methods=["POST"], scope="link-ip")
 @limiter.limit(
@@ -254,7 +259,7 @@ def _apply_new_password(form: SetPasswordForm, user: User) -> bool:
 def link_request() -> Response:
     """Ask for a one-time sign-in link; the answer is the same for every address."""
     form = EmailForm()
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD
         form.next.data = safe_next(request.args.get("next"), default="")
         return _page("auth/link_request.html", form=form)
     email = _email_or_none(form) if form.validate_on_submit() else None
@@ -278,6 +283,7 @@ def link_request() -> Response:
 
 
 @bp.route("/link/<token>", methods=["GET", "POST"])
+@csrf.exempt  # the form checks its own token (see "Token pages")
 @limiter.limit(_limit("TOKEN_LIMIT_PER_IP"), methods=["POST"], scope="token-ip")
 def link_confirm(token: str) -> Response:
     """GET (and HEAD) show a confirmation button; only its POST uses the link and signs in."""
@@ -286,7 +292,7 @@ def link_confirm(token: str) -> Response:
     if not check.ok:
         return _token_refused(check, "link")
     form = ConfirmForm()
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD
         form.next.data = safe_next(request.args.get("next"), default="")
         return _page("auth/link_confirm.html", form=form)
     if not form.validate_on_submit():
@@ -294,7 +300,7 @@ def link_confirm(token: str) -> Response:
     user = db.get(User, check.user_id)
     if not _subscriber_may_sign_in(user) or user is None:
         audit.record("link.redeem", outcome="refused", email=user.email if user else "")
-        return _page("auth/token_invalid.html", 400, status="refused", purpose="link")
+        return _page("auth/token_invalid.html", 400, reason="refused", purpose="link")
     if not tokens.consume(db, check.jti, utcnow()):
         db.rollback()
         return _token_refused(tokens.TokenCheck(tokens.TokenStatus.USED), "link")
@@ -314,7 +320,7 @@ def _set_password_page(token: str, purpose: str) -> Response:
     user = db.get(User, check.user_id)
     if not _password_user(user) or user is None:
         audit.record(f"{purpose}.redeem", outcome="refused", email=user.email if user else "")
-        return _page("auth/token_invalid.html", 400, status="refused", purpose=purpose)
+        return _page("auth/token_invalid.html", 400, reason="refused", purpose=purpose)
     form = SetPasswordForm()
     if not form.validate_on_submit():
         status = 400 if request.method == "POST" else 200
@@ -330,6 +336,7 @@ def _set_password_page(token: str, purpose: str) -> Response:
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
+@csrf.exempt  # the form checks its own token (see "Token pages")
 @limiter.limit(_limit("TOKEN_LIMIT_PER_IP"), methods=["POST"], scope="token-ip")
 def invite(token: str) -> Response:
     """Accept an invitation: choose a password."""
@@ -337,6 +344,7 @@ def invite(token: str) -> Response:
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
+@csrf.exempt  # the form checks its own token (see "Token pages")
 @limiter.limit(_limit("TOKEN_LIMIT_PER_IP"), methods=["POST"], scope="token-ip")
 def reset_confirm(token: str) -> Response:
     """Use a reset link: choose a new password."""
@@ -354,7 +362,7 @@ def reset_confirm(token: str) -> Response:
 def reset_request() -> Response:
     """Ask for a password reset link; the answer is the same for every address."""
     form = EmailForm()
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD
         return _page("auth/reset_request.html", form=form)
     email = _email_or_none(form) if form.validate_on_submit() else None
     if email is None:

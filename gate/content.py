@@ -330,6 +330,9 @@ def _walk(root: Path, folder: Path, problems: list[ContentError]) -> Iterator[_F
             continue
         if entry.name.startswith("."):
             continue
+        if not entry.name.isprintable():
+            problems.append(ContentError(repr(rel), "file name has control characters"))
+            continue
         if entry.is_dir(follow_symlinks=False):
             if not is_ignored_name(entry.name):
                 yield from _walk(root, Path(entry.path), problems)

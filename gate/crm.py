@@ -11,7 +11,9 @@ nothing: every bad row is collected and reported together in one :class:`ExportE
 no plan is returned. Clean values:
 
 - emails are stripped and lowercased; two ``@``, no ``@``, an empty local part or domain,
-  inner spaces, control characters and address punctuation (``<>()[],;:"\\``) are refused;
+  inner spaces, control characters and address punctuation (``<>()[],;:"\\``) are refused
+  with a message saying which, then :func:`gate.accounts.normalise_email` gives the stored
+  form (so an imported address always matches the same user as a typed one);
 - names have control characters replaced by spaces, bidirectional overrides removed, and
   leading formula characters (``= + - @`` and the tab or CR that Excel also treats as such)
   stripped, so a stored name can never start a spreadsheet formula;
@@ -28,6 +30,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
+from gate import accounts
 from gate.newsletter import NewsletterMap
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -151,9 +154,10 @@ def normalise_email(raw: str) -> str:
     value = raw.strip()
     if not value:
         raise FieldError("email", "is empty")
-    if any(ch.isspace() for ch in value):
+    plain = value.isascii() and value.isprintable() and " " not in value  # the usual case
+    if not plain and any(ch.isspace() for ch in value):
         raise FieldError("email", f"{_show(value)} contains a space")
-    if any(unicodedata.category(ch) in {"Cc", "Cf", "Cs"} for ch in value):
+    if not plain and any(unicodedata.category(ch) in {"Cc", "Cf", "Cs"} for ch in value):
         raise FieldError("email", f"{_show(value)} contains a control character")
     if value.count("@") != 1:
         raise FieldError("email", f"{_show(value)} must contain exactly one @")
@@ -164,11 +168,12 @@ def normalise_email(raw: str) -> str:
         raise FieldError("email", f"{_show(value)} has nothing before the @")
     if not domain:
         raise FieldError("email", f"{_show(value)} has nothing after the @")
-    if "." not in domain or domain[0] == "." or domain[-1] == "." or ".." in domain:
-        raise FieldError("email", f"{_show(value)} does not end in a valid domain")
     if len(value) > EMAIL_MAX or len(local) > LOCAL_MAX:
         raise FieldError("email", f"{_show(value)} is too long")
-    return value.lower()
+    try:
+        return accounts.normalise_email(value)
+    except accounts.AccountError:
+        raise FieldError("email", f"{_show(value)} is not a valid address") from None
 
 
 def parse_status(raw: str) -> str:
@@ -368,7 +373,7 @@ def _merge(first: ContactUpdate, again: ContactUpdate) -> ContactUpdate | str:
     differences = []
     if first.status != again.status:
         differences.append("status")
-    if first.sections != again.sections:
+    elif first.sections != again.sections:
         differences.append("lists or tags")
     if first.name and again.name and first.name != again.name:
         differences.append("name")
@@ -395,15 +400,15 @@ def parse_export(
     if len(text) > max_chars:
         raise ExportError(f"the file is larger than the limit of {max_chars:,} characters")
     text = text.removeprefix("\ufeff")
-    records = _records(text, max_rows)
-    header = next(records, None)
-    if header is None or not any(cell.strip() for cell in header[1]):
+    records = list(_records(text, max_rows))  # an oversized file is refused before any row
+    if not records or not any(cell.strip() for cell in records[0][1]):
         raise ExportError("the file is empty: the first row must name the columns")
-    columns = _columns(header[1])
-    width = len(header[1])
+    header = records[0][1]
+    columns = _columns(header)
+    width = len(header)
     contacts: dict[str, ContactUpdate] = {}
     problems: list[RowProblem] = []
-    for number, cells in records:
+    for number, cells in records[1:]:
         if not any(cell.strip() for cell in cells):
             continue
         if any(cell.strip() for cell in cells[width:]):

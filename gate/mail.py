@@ -195,7 +195,9 @@ def build_message(config: Mapping[str, Any], message: MailMessage) -> EmailMessa
     email["Subject"] = message.subject
     email["Date"] = format_datetime(message.created_at)
     email["Message-ID"] = make_msgid(domain=_base_host(config))
-    email.set_content(message.body)
+    # 7bit keeps links readable (and clickable) in the outbox files; other text is QP-encoded.
+    cte = "7bit" if message.body.isascii() else "quoted-printable"
+    email.set_content(message.body, cte=cte)
     return email
 
 

@@ -30,6 +30,7 @@ from urllib.parse import urljoin
 from markupsafe import Markup
 
 _STYLESHEET = re.compile(r"<link\b[^>]*\brel=\"stylesheet\"[^>]*>", re.I)
+_ICON = re.compile(r"<link\b[^>]*\brel=\"icon\"[^>]*>", re.I)
 _HREF = re.compile(r"\bhref=\"([^\"]*)\"", re.I)
 _URL_ATTR = re.compile(r"\b(href|src)=\"([^\"]*)\"", re.I)
 _HEADER = re.compile(r"<header class=\"md-header\b.*?</header>", re.S)
@@ -59,8 +60,11 @@ class Chrome:
 
     site_name: str = "SOP Portal"
     stylesheets: tuple[str, ...] = ()
+    icon: str = ""
     scope_script: str = ""
     header_html: str = ""
+    header_plain_html: str = ""
+    """The header without Material's site search (for pages that use ``?q=`` themselves)."""
     tabs_html: str = ""
     footer_html: str = ""
     bundle_src: str = ""
@@ -80,13 +84,18 @@ class Chrome:
         digest = hashlib.sha256(self.scope_script.encode("utf-8")).digest()
         return ("sha256-" + base64.b64encode(digest).decode("ascii"),)
 
-    def header(self, topic: str | Markup, actions: str | Markup = "") -> Markup:
+    def header(
+        self, topic: str | Markup, actions: str | Markup = "", *, site_search: bool = True
+    ) -> Markup:
         """The site's header with ``topic`` as the page title and ``actions`` inside it.
 
         Plain strings are escaped; :class:`Markup` (a rendered template block) is kept.
+        ``site_search=False`` leaves out Material's search box, which would otherwise open by
+        itself on any page whose URL carries ``?q=`` (the members search does).
         """
         shown = str(topic).strip() if isinstance(topic, Markup) else html.escape(topic)
-        value = self.header_html.replace(TOPIC_SLOT, shown)
+        template = self.header_html if site_search else self.header_plain_html
+        value = template.replace(TOPIC_SLOT, shown)
         value = value.replace(ACTIONS_SLOT, str(Markup.escape(actions)))
         return Markup(value)  # nosec B704 - the site's own HTML, with escaped parts
 
@@ -136,6 +145,26 @@ def _gate_config(page: str) -> str:
     return json.dumps(config).replace("</", "<\\/")
 
 
+_SEARCH_LABEL = re.compile(
+    r"<label class=\"md-header__button md-icon\" for=\"__search\">.*?</label>", re.S
+)
+_DIV_TAG = re.compile(r"<div\b|</div>")
+
+
+def without_search(header: str) -> str:
+    """``header`` without Material's search button and search dialog."""
+    header = _SEARCH_LABEL.sub("", header)
+    start = header.find('<div class="md-search"')
+    if start == -1:
+        return header
+    depth = 0
+    for tag in _DIV_TAG.finditer(header, start):
+        depth += 1 if tag.group(0) == "<div" else -1
+        if depth == 0:
+            return header[:start] + header[tag.end():]
+    return header
+
+
 def _header(page: str) -> str:
     match = _HEADER.search(page)
     if not match:
@@ -157,6 +186,8 @@ def extract_chrome(page: str) -> Chrome:
     tabs = _TABS.search(page)
     footer = _FOOTER_META.search(page)
     bundle = _BUNDLE.search(page)
+    icon_tag = _ICON.search(page)
+    icon_href = _HREF.search(icon_tag.group(0)) if icon_tag else None
     links = []
     for tag in _STYLESHEET.findall(page):
         href = _HREF.search(tag)
@@ -165,8 +196,10 @@ def extract_chrome(page: str) -> Chrome:
     return Chrome(
         site_name=html.unescape(title.group(1).strip()) if title else EMPTY.site_name,
         stylesheets=tuple(links),
+        icon=urljoin("/", html.unescape(icon_href.group(1))) if icon_href else "",
         scope_script=_scope_script(page),
         header_html=_header(page),
+        header_plain_html=without_search(_header(page)),
         tabs_html=_ACTIVE_TAB.sub("", absolutise(tabs.group(0))) if tabs else "",
         footer_html=(
             "<footer class=\"md-footer\">" + absolutise(footer.group(0)) if footer else ""

@@ -6,6 +6,7 @@ Area-specific fixtures live in the ``conftest.py`` of each test folder.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,14 @@ from flask.testing import FlaskClient
 
 ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+TEST_PASSWORD = "correct horse battery staple 42"
+"""The password ``make_user(..., password=TEST_PASSWORD)`` users sign in with."""
+CHEAP_HASHING = {
+    "PASSWORD_HASH_TIME_COST": 1,
+    "PASSWORD_HASH_MEMORY_COST": 8,
+    "PASSWORD_HASH_PARALLELISM": 1,
+}
+_CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
 def require_system(condition: bool, what: str) -> None:
@@ -42,17 +51,26 @@ def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def app_config(tmp_path: Path, site_dir: Path) -> dict:
-    """The test configuration: a fresh instance folder, the session's built site."""
+def app_config(tmp_path: Path, site_dir: Path, request: pytest.FixtureRequest) -> dict:
+    """The test configuration: a fresh instance folder, the session's built site.
+
+    The database is SQLite, or each of SQLite and PostgreSQL for a test using ``db_url``.
+    """
+    database_url = f"sqlite:///{tmp_path / 'instance' / 'test.sqlite3'}"
+    if "db_url" in request.fixturenames:
+        database_url = request.getfixturevalue("db_url")
     return {
         "TESTING": True,
         "INSTANCE_PATH": str(tmp_path / "instance"),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'instance' / 'test.sqlite3'}",
+        "DATABASE_URL": database_url,
         "OUTBOX_DIR": str(tmp_path / "outbox"),
         "SITE_DIR": str(site_dir),
         "RESTRICTED_DIR": str(ROOT / "restricted"),
         "MKDOCS_CONFIG": str(ROOT / "mkdocs.yml"),
         "SECRET_KEY": "test-secret-key-0123456789abcdef0123456789",
+        # Accounts part: cheap argon2id, mail delivered before the request returns.
+        **CHEAP_HASHING,
+        "MAIL_DELIVERY": "inline",
     }
 
 
@@ -84,3 +102,146 @@ def client(app):
 def runner(app):
     """The Flask CLI runner."""
     return app.test_cli_runner()
+
+
+# ---- accounts and sign-in (gate.accounts, gate.auth) ----
+
+
+def form_csrf_token(client, path: str) -> str:
+    """The ``csrf_token`` of the form served at ``path``."""
+    response = client.get(path)
+    match = _CSRF_FIELD.search(response.get_data(as_text=True))
+    assert match, (path, response.status_code)
+    return match.group(1)
+
+
+@pytest.fixture
+def make_user(app):
+    """``make_user(email, role="client", password=None, audiences=(), account=None,
+    account_type="eft") -> User``: a committed user (clients get an account, default
+    "Test Client", and its grants; ``audiences`` are extra grants, taken as given)."""
+    from gate import accounts, passwords
+    from gate.db import get_session
+
+    def make(email, role="client", password=None, audiences=(), account=None,
+             account_type="eft"):
+        with app.app_context():
+            db = get_session()
+            client_account = None
+            if role == "client":
+                client_account = accounts.ensure_account(db, account or "Test Client",
+                                                         account_type)
+            user = accounts.create_user(db, email, role, account=client_account)
+            for audience in audiences:
+                accounts.grant(db, user, audience)
+            if password is not None:
+                user.password_hash = passwords.hash_password(password, app.config)
+            db.commit()
+            _ = (user.grants, user.account)  # loaded before the session closes
+            return user
+
+    return make
+
+
+@pytest.fixture
+def login(app):
+    """``login(client, email, password, **fields)``: post the real sign-in form."""
+
+    def do_login(client, email, password, **fields):
+        token = form_csrf_token(client, "/auth/login")
+        data = {"email": email, "password": password, "csrf_token": token, **fields}
+        return client.post("/auth/login", data=data)
+
+    return do_login
+
+
+@pytest.fixture
+def login_as(app):
+    """``login_as(client, user)``: a signed-in session without the form (quick)."""
+    from gate import sessions
+    from gate.db import get_session
+    from gate.models import User
+
+    def do_login_as(client, user):
+        with app.app_context():
+            db = get_session()
+            raw = sessions.start(db.get(User, user.id))
+            db.commit()
+        with client.session_transaction() as session:
+            session.clear()
+            session["_user_id"] = raw
+            session["_fresh"] = True
+        return raw
+
+    return do_login_as
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    """An aiosmtpd server on a free loopback port for the whole session.
+
+    ``smtp_server.url`` goes into ``SMTP_URL``; ``smtp_server.messages`` collects every
+    message; ``smtp_server.wait_for(recipient, after=n)`` waits for one (see tests/servers.py).
+    """
+    from tests.servers import smtp_sink
+
+    with smtp_sink() as sink:
+        yield sink
+
+
+# ---- PostgreSQL: a throwaway cluster (tests/servers.py), started on first use ----
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """The session's throwaway PostgreSQL cluster on a free loopback port."""
+    from tests import servers
+
+    require_system(servers.postgres_bindir() is not None, "postgresql")
+    with servers.postgres() as cluster:
+        yield cluster
+
+
+@pytest.fixture(scope="session")
+def pg_url(pg_cluster) -> str:
+    """``postgresql+psycopg://postgres@127.0.0.1:PORT/postgres`` of the throwaway cluster."""
+    return pg_cluster.url()
+
+
+@pytest.fixture(scope="session")
+def _pg_test_database(pg_cluster) -> str:
+    """One PostgreSQL database for the ``db_url`` tests, emptied after each of them."""
+    pg_cluster.create_database("sop_tests")
+    return "sop_tests"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path):
+    """A fresh, empty database of each kind: a test that uses this fixture runs twice.
+
+    ``app_config`` (hence ``app``, ``make_user``, ``login`` ...) picks it up, so a module opts
+    its tests in with ``pytestmark = pytest.mark.usefixtures("db_url")``. Afterwards the
+    connections the test left open are closed and every PostgreSQL table is truncated.
+    """
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'instance' / 'test.sqlite3'}"
+        return
+    from sqlalchemy import event
+    from sqlalchemy.pool import Pool
+
+    cluster = request.getfixturevalue("pg_cluster")
+    name = request.getfixturevalue("_pg_test_database")
+    opened: list = []
+
+    def remember(dbapi_connection, _record) -> None:
+        if getattr(getattr(dbapi_connection, "info", None), "dbname", None) == name:
+            opened.append(dbapi_connection)
+
+    event.listen(Pool, "connect", remember)
+    try:
+        yield cluster.url(name)
+    finally:
+        event.remove(Pool, "connect", remember)
+        for connection in opened:
+            connection.close()
+        cluster.empty_database(name)

@@ -292,6 +292,30 @@ class Postgres:
         self._databases.append(name)
         return self.url(name)
 
+    def empty_database(self, name: str) -> None:
+        """Truncate every table of a database made by ``create_database`` (fast reuse)."""
+        if name not in self._databases:
+            raise ValueError(f"not a database of this cluster's tests: {name!r}")
+        import psycopg
+
+        conninfo = f"host={LOOPBACK} port={self.port} user=postgres dbname={name}"
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            tables = [row[0] for row in conn.execute(
+                "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public'")]
+            if tables:
+                conn.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+
+    def drop_database(self, name: str) -> None:
+        """Drop a database made by ``create_database``, ending any connection still open."""
+        if name not in self._databases:
+            raise ValueError(f"not a database of this cluster's tests: {name!r}")
+        import psycopg
+
+        conninfo = f"host={LOOPBACK} port={self.port} user=postgres dbname=postgres"
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self._databases.remove(name)
+
 
 def _as_postgres(argv: list[str]) -> list[str]:
     """Run as the postgres user when we are root (initdb refuses root)."""
@@ -440,3 +464,132 @@ def message_text(message: EmailMessage) -> str:
     """The plain-text body of a message (or its HTML when it has no text part)."""
     part = message.get_body(preferencelist=("plain", "html"))
     return part.get_content() if part is not None else ""
+
+
+# --- TLS and a small HTTP client --------------------------------------------------------------
+
+
+def self_signed_cert(folder: Path, host: str) -> tuple[Path, Path]:
+    """A throwaway certificate for ``host`` and 127.0.0.1 (openssl), as (cert, key) files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    result = subprocess.run(  # noqa: S603 - fixed openssl arguments
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-days", "2", "-subj", f"/CN={host}",
+         "-addext", f"subjectAltName=DNS:{host},IP:{LOOPBACK}",
+         "-keyout", str(key), "-out", str(cert)],
+        capture_output=True, text=True, check=False,
+    )
+    if result.returncode != 0:
+        raise ServerError(f"openssl could not make a certificate: {result.stderr}")
+    return cert, key
+
+
+@dataclass
+class Reply:
+    """One HTTP response, read in full."""
+
+    status: int
+    headers: Any
+    body: bytes
+
+    @property
+    def text(self) -> str:
+        """The body as text."""
+        return self.body.decode("utf-8", errors="replace")
+
+    def header(self, name: str) -> str | None:
+        """One header's value (None when absent)."""
+        return self.headers.get(name)
+
+
+class HttpClient:
+    """A cookie-keeping HTTP(S) client that never follows redirects and sends raw paths.
+
+    ``host`` overrides the Host header (the public name behind a loopback address); with
+    ``ssl_context`` the connection is HTTPS. Form posts send a same-origin Referer, as a
+    browser does (Flask-WTF checks it over HTTPS).
+    """
+
+    def __init__(self, base_url: str, *, host: str | None = None,
+                 ssl_context: Any = None) -> None:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(base_url)
+        self.scheme = parts.scheme
+        self.address = (parts.hostname or LOOPBACK, parts.port or 80)
+        self.host = host or parts.netloc
+        self.ssl_context = ssl_context
+        self.cookies: dict[str, str] = {}
+
+    @property
+    def origin(self) -> str:
+        """The origin a browser would see: scheme and public host."""
+        return f"{self.scheme}://{self.host}"
+
+    def request(self, method: str, path: str, *, headers: Mapping[str, str] | None = None,
+                form: Mapping[str, str] | None = None, timeout: float = 15.0) -> Reply:
+        """Send one request and read the whole answer."""
+        import http.client
+        from urllib.parse import urlencode
+
+        if self.scheme == "https":
+            conn: http.client.HTTPConnection = http.client.HTTPSConnection(
+                *self.address, timeout=timeout, context=self.ssl_context)
+        else:
+            conn = http.client.HTTPConnection(*self.address, timeout=timeout)
+        sent = {"Host": self.host, "Accept": "text/html", "User-Agent": "sop-portal-tests"}
+        if self.cookies:
+            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if form is not None:
+            body = urlencode(form).encode()
+            sent["Content-Type"] = "application/x-www-form-urlencoded"
+            sent["Referer"] = self.origin + path
+            sent["Origin"] = self.origin
+        sent.update(headers or {})
+        try:
+            conn.request(method, path, body=body, headers=sent)
+            response = conn.getresponse()
+            reply = Reply(response.status, response.headers, response.read())
+        finally:
+            conn.close()
+        self._keep_cookies(reply)
+        return reply
+
+    def get(self, path: str, **kwargs: Any) -> Reply:
+        """GET ``path``."""
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, form: Mapping[str, str], **kwargs: Any) -> Reply:
+        """POST a form to ``path``."""
+        return self.request("POST", path, form=form, **kwargs)
+
+    def csrf_token(self, path: str) -> str:
+        """The ``csrf_token`` of the form served at ``path``."""
+        import re
+
+        reply = self.get(path)
+        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', reply.text)
+        if not match:
+            raise AssertionError(f"no csrf_token in {path} ({reply.status}): {reply.text[:300]}")
+        return match.group(1)
+
+    def sign_in(self, email: str, password: str) -> Reply:
+        """Post the real sign-in form."""
+        token = self.csrf_token("/auth/login")
+        return self.post("/auth/login", {"email": email, "password": password,
+                                         "csrf_token": token})
+
+    def _keep_cookies(self, reply: Reply) -> None:
+        from http.cookies import SimpleCookie
+
+        for raw in reply.headers.get_all("Set-Cookie") or []:
+            jar: SimpleCookie = SimpleCookie()
+            jar.load(raw)
+            for name, morsel in jar.items():
+                expired = morsel["max-age"] == "0" or "1970" in morsel["expires"]
+                if expired or morsel.value == "":
+                    self.cookies.pop(name, None)
+                else:
+                    self.cookies[name] = morsel.value

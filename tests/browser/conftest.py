@@ -2,7 +2,8 @@
 
 One browser for the whole session, a fresh context (a fresh profile: no cookies, no storage)
 for every test. The portal is ``sop-portal serve`` with a fresh instance folder, the session's
-strict build of the site, the demo accounts and a real SMTP server (aiosmtpd).
+strict build of the site, the demo accounts and a real SMTP server (aiosmtpd, the session's
+``smtp_server``).
 
 A failing test leaves a screenshot and the page's HTML in ``tests/artifacts/failures/``;
 ``snapshot(page, name)`` saves the screenshots a person looks at after a passing run.
@@ -87,15 +88,8 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
-def smtp() -> Iterator[servers.SmtpSink]:
-    """A real SMTP server the portal sends its mail to."""
-    with servers.smtp_sink() as sink:
-        yield sink
-
-
-@pytest.fixture(scope="session")
 def portal(tmp_path_factory: pytest.TempPathFactory, site_dir: Path,
-           smtp: servers.SmtpSink) -> Iterator[Portal]:
+           smtp_server: servers.SmtpSink) -> Iterator[Portal]:
     """``sop-portal serve`` on a free loopback port with the demo accounts."""
     folder = tmp_path_factory.mktemp("browser-portal")
     port = servers.free_port()
@@ -106,14 +100,24 @@ def portal(tmp_path_factory: pytest.TempPathFactory, site_dir: Path,
         "PUBLIC_BASE_URL": f"http://{servers.LOOPBACK}:{port}",
         "SITE_DIR": str(site_dir),
         "RESTRICTED_DIR": str(servers.ROOT / "restricted"),
-        "SMTP_URL": smtp.url,
+        "SMTP_URL": smtp_server.url,
         "OUTBOX_DIR": str(folder / "outbox"),
     })
     servers.run_cli(env, "db", "upgrade")
-    users = [DemoUser(u["email"], u.get("password"), u["role"], list(u.get("grants") or []))
-             for u in json.loads(servers.run_cli(env, "demo", "--json").stdout)]
     with servers.gunicorn(env, log_dir=folder, port=port) as gate:
-        yield Portal(gate.url, env, smtp, users)
+        yield Portal(gate.url, env, smtp_server)
+
+
+@pytest.fixture(scope="session")
+def demo(portal: Portal) -> Portal:
+    """The portal with its demo accounts (``sop-portal demo --json``: fresh passwords)."""
+    if not portal.users:
+        printed = json.loads(portal.cli("demo", "--json"))
+        portal.users = [
+            DemoUser(u["email"], u.get("password"), u["role"], list(u.get("grants") or []))
+            for u in printed
+        ]
+    return portal
 
 
 @pytest.fixture
@@ -134,13 +138,34 @@ def context(browser: Any, portal: Portal) -> Iterator[Any]:
 def page(context: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     """A page of this test's context; on failure its screenshot and HTML become artifacts."""
     page = context.new_page()
-    page.console_errors = []  # type: ignore[attr-defined]
-    page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
-    page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
+    watch_errors(page)
     yield page
     report = getattr(request.node, "report_call", None)
     if report is not None and report.failed:
         save_failure(page, request.node.nodeid)
+
+
+def watch_errors(page: Any) -> None:
+    """Collect script errors (CSP refusals included) and failed sub-resources on the page.
+
+    ``page.console_errors``: console errors and uncaught exceptions; ``page.bad_responses``:
+    ``(status, url)`` of every response >= 400 that is not the page itself.
+    """
+    page.console_errors = []
+    page.bad_responses = []
+
+    def on_console(message: Any) -> None:
+        # A failed load is reported by the network listener below, with its URL.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            page.console_errors.append(message.text)
+
+    def on_response(response: Any) -> None:
+        if response.status >= 400 and response.request.resource_type != "document":
+            page.bad_responses.append((response.status, response.url))
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
+    page.on("response", on_response)
 
 
 def artifact_name(nodeid: str) -> str:

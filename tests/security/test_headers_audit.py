@@ -117,3 +117,265 @@ def test_asvs_16_5_1_an_unexpected_error_is_a_clean_500_without_details(app, acc
     assert "secret internal detail" not in body
     assert "Traceback" not in body
     assert "RuntimeError" not in body
+
+
+# --- broken content files ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def broken_content(app_config, tmp_path):
+    """A copy of restricted/ (request it before ``app``) whose files the test may break."""
+    from tests.security.helpers import copy_restricted
+
+    root = copy_restricted(tmp_path / "restricted")
+    app_config["RESTRICTED_DIR"] = str(root)
+    return root
+
+
+BREAKAGES = [
+    pytest.param(lambda p: p.write_bytes(b"---\ntitle: x\naccess: [clients]\n---\n\xff\xfe\xc3("),
+                 id="invalid-utf8"),
+    pytest.param(lambda p: p.write_text("---\ntitle: [unclosed\naccess: [clients\n---\nbody\n"),
+                 id="broken-front-matter"),
+    pytest.param(lambda p: p.write_text("---\ntitle: No access\n---\nbody\n"), id="no-access"),
+    pytest.param(lambda p: p.write_text("---\ntitle: x\naccess: [nobody-knows]\n---\nbody\n"),
+                 id="unknown-audience"),
+    pytest.param(lambda p: p.write_text("no front matter at all\n"), id="no-front-matter"),
+]
+
+
+@pytest.mark.asvs("16.5.1")
+@pytest.mark.parametrize("breakage", BREAKAGES)
+def test_asvs_16_5_1_a_broken_content_file_is_a_clean_error_and_others_work(
+    broken_content, app, make_user, login_as, caplog, breakage
+):
+    import logging
+
+    caplog.set_level(logging.INFO)
+    client = app.test_client()
+    login_as(client, make_user("boss@example.org", role="staff", password="x" * 16))
+    assert client.get("/members/clients/fluent-boards").status_code == 200
+    breakage(broken_content / "clients" / "fluent-boards.md")
+    response = client.get("/members/clients/fluent-boards", headers={"Accept": "text/html"})
+    assert_clean(response)
+    assert response.status_code in (404, 503)
+    assert response.mimetype == "text/html"
+    assert "fluent-boards" in caplog.text  # logged, with the file named
+    # every other page keeps working
+    assert client.get("/members/clients/timely-time-reports").status_code == 200
+    assert client.get("/members/").status_code == 200
+    assert client.get("/").status_code == 200
+
+
+# --- CSV import and export --------------------------------------------------------------------
+
+HEADER = "Email,First Name,Last Name,Status,Lists,Tags\n"
+PAYMENTS = "Online Sales FAQ: Payments"
+
+
+def _import(runner, tmp_path, text: str | bytes):
+    path = tmp_path / "export.csv"
+    if isinstance(text, str):
+        path.write_text(text, encoding="utf-8")
+    else:
+        path.write_bytes(text)
+    return runner.invoke(args=["subscribers", "import", str(path)])
+
+
+def _users(app) -> dict[str, object]:
+    from gate.db import database
+    from gate.models import User
+
+    with database(app).sessions() as session:
+        from sqlalchemy import select
+
+        return {u.email: u.name for u in session.scalars(select(User))}
+
+
+@pytest.mark.asvs("1.2.10")
+@pytest.mark.parametrize(
+    ("rows", "expect_emails", "expect_names"),
+    [
+        pytest.param(f'  Ann@Example.ORG  ,Ann,Lee,subscribed,"{PAYMENTS}",\n',
+                     {"ann@example.org"}, {"Ann Lee"}, id="spaces-and-case"),
+        pytest.param(f'=cmd@example.org,=HYPERLINK("x"),+1,subscribed,"{PAYMENTS}",\n',
+                     None, None, id="formula-email-refused-or-clean"),
+        pytest.param(f'bob@example.org,=HYPERLINK("http://x"),@SUM(1),subscribed,"{PAYMENTS}",\n',
+                     {"bob@example.org"}, None, id="formula-names"),
+        pytest.param(f'bob@example.org,Bob,,subscribed,"{PAYMENTS}",\n'
+                     f'BOB@example.org,Bob,,subscribed,"{PAYMENTS}",\n',
+                     {"bob@example.org"}, {"Bob"}, id="case-duplicates-merge"),
+    ],
+)
+def test_asvs_1_2_10_csv_import_normalises_names_and_emails(app, runner, tmp_path, rows,
+                                                            expect_emails, expect_names):
+    result = _import(runner, tmp_path, HEADER + rows)
+    users = _users(app)
+    if expect_emails is None:
+        assert result.exit_code != 0 or all("=" not in e for e in users)
+        return
+    assert result.exit_code == 0, result.output
+    assert set(users) == expect_emails
+    for name in users.values():
+        assert not str(name).startswith(("=", "+", "-", "@", "\t", "\r"))
+    if expect_names is not None:
+        assert set(users.values()) == expect_names
+
+
+@pytest.mark.asvs("2.3.3")
+@pytest.mark.parametrize(
+    "bad_row",
+    [pytest.param("two@@example.org", id="two-at"),
+     pytest.param("a@b@example.org", id="two-at-apart"),
+     pytest.param("in side@example.org", id="inner-space"),
+     pytest.param("nobody", id="no-at"),
+     pytest.param("x\x07@example.org", id="control-char"),
+     pytest.param("dup-conflict", id="case-duplicate-with-different-status")],
+)
+def test_asvs_2_3_3_csv_import_is_all_or_nothing(app, runner, tmp_path, bad_row):
+    good = f'good@example.org,Good,One,subscribed,"{PAYMENTS}",\n'
+    if bad_row == "dup-conflict":
+        bad = f'GOOD@example.org,Other,Name,unsubscribed,"{PAYMENTS}",\n'
+    else:
+        bad = f'"{bad_row}",Bad,Row,subscribed,"{PAYMENTS}",\n'
+    result = _import(runner, tmp_path, HEADER + good + bad)
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output
+    assert _users(app) == {}, "nothing may be imported when one row is bad"
+
+
+@pytest.mark.asvs("2.3.3")
+def test_asvs_2_3_3_a_bom_is_accepted(app, runner, tmp_path):
+    data = ("\ufeff" + HEADER + f'bom@example.org,B,O,subscribed,"{PAYMENTS}",\n').encode()
+    result = _import(runner, tmp_path, data)
+    assert result.exit_code == 0, result.output
+    assert set(_users(app)) == {"bom@example.org"}
+
+
+@pytest.mark.asvs("2.3.3")
+def test_asvs_2_3_3_a_huge_file_is_refused_before_parsing(app, runner, tmp_path):
+    from gate import crm
+
+    line = f'user@example.org,A,B,subscribed,"{PAYMENTS}",\n'
+    count = crm.MAX_BYTES // len(line) + 10
+    big = HEADER + "".join(line.replace("user@", f"u{i}@") for i in range(count))
+    result = _import(runner, tmp_path, big)
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output
+    assert _users(app) == {}
+
+
+@pytest.mark.asvs("1.2.10")
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_asvs_1_2_10_audit_export_escapes_formulas_and_controls(app, runner, start):
+    import csv
+    import io
+
+    from gate import audit
+
+    with app.app_context():
+        audit.record("signin", outcome="failed", email=f"{start}cmd|' /C calc'!A0",
+                     target=f"{start}2+3")
+    result = runner.invoke(args=["audit", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert rows
+    for row in rows:
+        for cell in row.values():
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), row
+            assert "\r" not in cell and "\n" not in cell
+
+
+# --- the audit trail --------------------------------------------------------------------------
+
+
+def _events(app):
+    from sqlalchemy import select
+
+    from gate.db import database
+    from gate.models import AuditEvent
+
+    with database(app).sessions() as session:
+        return list(session.scalars(select(AuditEvent).order_by(AuditEvent.id)))
+
+
+@pytest.mark.asvs("16.3.1")
+def test_asvs_16_3_1_every_security_event_is_audited_in_utc_with_user_and_ip(
+    app, runner, make_user
+):
+    from datetime import UTC, timedelta
+
+    from tests.conftest import TEST_PASSWORD
+    from tests.security.helpers import post_form, sign_in
+
+    make_user("ann@example.org", role="client", password=TEST_PASSWORD)
+    make_user("sub@example.org", role="subscriber", audiences=("newsletter:payments",))
+    ip = {"REMOTE_ADDR": "192.0.2.44"}
+    client = app.test_client()
+    client.environ_base.update(ip)
+    sign_in(client, "ann@example.org", "wrong password here")
+    sign_in(client, "ann@example.org", TEST_PASSWORD)
+    client.get("/members/files/forms/plugin-setup-form.docx")
+    post_form(client, "/auth/link", {"email": "sub@example.org"})
+    assert runner.invoke(args=["users", "grant", "ann@example.org", "staff"]).exit_code == 0
+    assert runner.invoke(args=["users", "revoke", "ann@example.org"]).exit_code == 0
+    events = _events(app)
+    seen = {(e.action, e.outcome) for e in events}
+    for wanted in [("signin", "failed"), ("signin", "ok"), ("download", "ok"),
+                   ("link.request", "sent"), ("grant.add", "ok"), ("user.revoke", "ok")]:
+        assert wanted in seen, (wanted, seen)
+    from gate.models import utcnow
+
+    for event in events:
+        assert event.at.tzinfo is not None and event.at.utcoffset() == timedelta(0)
+        assert abs(event.at - utcnow()) < timedelta(minutes=5)
+        assert event.at.tzinfo == UTC or event.at.utcoffset() == timedelta(0)
+        assert event.email
+        if event.action in {"signin", "download", "link.request"}:
+            assert event.ip == "192.0.2.44", event.action
+        else:
+            assert event.ip == "cli"
+
+
+@pytest.mark.asvs("16.4.1")
+@pytest.mark.parametrize(
+    "email",
+    ["evil@example.org\r\naudit action=signin outcome=ok user=1 email=boss@example.org",
+     "evil@example.org\naudit action=grant.add", "evil@example.org\u2028audit forged",
+     "evil@example.org\x1b[2Kaudit forged"],
+)
+def test_asvs_16_4_1_crlf_in_an_email_cannot_forge_a_log_line(app, client, caplog, email):
+    import logging
+
+    from tests.security.helpers import sign_in
+
+    caplog.set_level(logging.INFO)
+    response = sign_in(client, email, "some wrong password")
+    assert_clean(response)
+    for record in caplog.records:
+        message = record.getMessage()
+        assert "\n" not in message and "\r" not in message and "\u2028" not in message
+        assert "\x1b" not in message
+    for event in _events(app):
+        for value in (event.email, event.target, event.detail):
+            assert not re.search(r"[\x00-\x1f\x7f\u2028]", value or "")
+
+
+@pytest.mark.asvs("16.2.5")
+def test_asvs_16_2_5_no_password_secret_or_cookie_in_any_log(app, client, make_user, caplog):
+    import logging
+
+    from tests.conftest import TEST_PASSWORD
+    from tests.security.helpers import sign_in
+
+    caplog.set_level(logging.DEBUG)
+    make_user("ann@example.org", role="client", password=TEST_PASSWORD)
+    sign_in(client, "ann@example.org", "a wrong password attempt")
+    sign_in(client, "ann@example.org", TEST_PASSWORD)
+    client.get("/members/clients/")
+    session_cookie = client.get_cookie("sop-session")
+    text = caplog.text
+    assert TEST_PASSWORD not in text
+    assert "a wrong password attempt" not in text
+    assert app.config["SECRET_KEY"] not in text
+    assert session_cookie is not None and session_cookie.value not in text

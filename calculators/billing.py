@@ -1,0 +1,204 @@
+"""Billing dates: from a sign-off to its billing run or monthly close, invoice and due date.
+
+A sign-off at instant ``t`` lands on the first run or close at or after ``t`` (after moving
+runs that fall on non-business days). The invoice covers ``(previous event, this event]`` and
+is dated the event's local date; the account type's payment terms give the due date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Any
+
+from calculators.account_types import AccountType, InvoicingRule, WeeklyRun
+from calculators.business_days import BusinessCalendar, Holiday
+from calculators.dates import add_months, clamped_date, human_date, human_datetime, iso_datetime
+from calculators.errors import ConflictingInputs, MissingInput
+from calculators.terms import DueDate, Terms, due_date
+
+TERMS_MARGIN_YEARS = 12
+"""Due dates may fall this many years after the invoice (net 3650, day D month +12 ...)."""
+
+
+@dataclass(frozen=True)
+class BillingEvent:
+    """One billing run or monthly close: when it happens and the holidays that moved it."""
+
+    at: datetime
+    nominal: date
+    holidays: tuple[Holiday, ...]
+
+    @property
+    def moved(self) -> bool:
+        """True when the event was moved off its nominal day."""
+        return self.at.date() != self.nominal
+
+
+def _local(day: date, rule: InvoicingRule, tz: tzinfo) -> datetime:
+    naive = datetime.combine(day, rule.at)
+    return naive.replace(tzinfo=tz).astimezone(UTC).astimezone(tz)
+
+
+def _event(rule: InvoicingRule, nominal: date, calendar: BusinessCalendar, tz: tzinfo
+           ) -> BillingEvent:
+    moved = calendar.roll(nominal, rule.roll)
+    holidays = moved.holidays if moved.moved else ()
+    return BillingEvent(at=_local(moved.date, rule, tz), nominal=nominal, holidays=holidays)
+
+
+def _nominal_days(rule: InvoicingRule, start: date) -> Iterator[date]:
+    """The rule's nominal days from a little before ``start`` onwards."""
+    if isinstance(rule, WeeklyRun):
+        day = start - timedelta(days=14)
+        day += timedelta(days=(rule.weekday - day.weekday()) % 7)
+        while True:
+            yield day
+            day += timedelta(days=7)
+    year, month = add_months(start.year, start.month, -2)
+    while True:
+        yield clamped_date(year, month, rule.day)
+        year, month = add_months(year, month, 1)
+
+
+def billing_events(rule: InvoicingRule, signed_off: datetime, calendar: BusinessCalendar,
+                   tz: tzinfo) -> tuple[BillingEvent, BillingEvent]:
+    """The event a sign-off lands on (first at or after it) and the event before that one."""
+    previous: BillingEvent | None = None
+    for nominal in _nominal_days(rule, signed_off.astimezone(tz).date()):
+        event = _event(rule, nominal, calendar, tz)
+        if event.at >= signed_off and previous is not None:
+            return event, previous
+        previous = event
+    raise AssertionError("unreachable: the nominal days never end")  # pragma: no cover
+
+
+@dataclass(frozen=True)
+class DueDateResult:
+    """Everything the due-date calculator answers."""
+
+    account_type: AccountType | None
+    terms: Terms
+    completed: datetime | None
+    event: BillingEvent | None
+    previous_event: BillingEvent | None
+    due: DueDate
+
+    @property
+    def holidays(self) -> tuple[Holiday, ...]:
+        """Holidays that moved the run or close or the due date, or that the due date is on."""
+        moved_event = self.event.holidays if self.event else ()
+        return tuple(sorted(set(moved_event + self.due.holidays)))
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON body of ``GET /api/v1/due-date``."""
+        return {
+            "account_type": self.account_type.name if self.account_type else None,
+            "terms": self.terms.expression,
+            "completed": iso_datetime(self.completed) if self.completed else None,
+            "period_start": iso_datetime(self.previous_event.at) if self.previous_event else None,
+            "period_end": iso_datetime(self.event.at) if self.event else None,
+            "invoice_date": self.due.invoice_date.isoformat(),
+            "unadjusted_due_date": self.due.unadjusted.isoformat(),
+            "due_date": self.due.due.isoformat(),
+            "due_date_is_business_day": self.due.is_business_day,
+            "holidays": [holiday.as_dict() for holiday in self.holidays],
+            "explanation": self.explanation,
+        }
+
+    @property
+    def explanation(self) -> str:
+        """One sentence a person can read."""
+        return _explain_subject(self) + " " + _explain_due(self) + "."
+
+
+def compute_due_date(
+    *,
+    account_type: AccountType | None = None,
+    terms: Terms | None = None,
+    completed: datetime | None = None,
+    invoice_date: date | None = None,
+    calendar: BusinessCalendar,
+    tz: tzinfo,
+) -> DueDateResult:
+    """The billing event, invoice date and due date for a sign-off or an invoice date.
+
+    Give exactly one of ``account_type`` and ``terms``, and exactly one of ``completed`` (an
+    aware date-time) and ``invoice_date``. With ``terms`` and ``completed`` there is no
+    invoicing rule: the invoice is dated the sign-off's local date.
+    """
+    _exactly_one(account_type, terms, "account_type", "terms")
+    _exactly_one(completed, invoice_date, "completed", "invoice_date")
+    event = previous = None
+    if completed is not None:
+        completed = completed.astimezone(tz)
+        if account_type is not None:
+            event, previous = billing_events(account_type.rule, completed, calendar, tz)
+            invoice_date = event.at.date()
+        else:
+            invoice_date = completed.date()
+    if terms is None:
+        assert account_type is not None
+        terms = account_type.terms
+    assert invoice_date is not None
+    return DueDateResult(
+        account_type=account_type, terms=terms, completed=completed, event=event,
+        previous_event=previous, due=due_date(terms, invoice_date, calendar),
+    )
+
+
+def _exactly_one(first: object, second: object, first_name: str, second_name: str) -> None:
+    if first is None and second is None:
+        raise MissingInput(first_name, None, f"give {first_name} or {second_name}")
+    if first is not None and second is not None:
+        raise ConflictingInputs(
+            second_name, second, f"give {first_name} or {second_name}, not both"
+        )
+
+
+def _holiday_note(holidays: tuple[Holiday, ...], on: date) -> str:
+    """``Good Friday`` for a holiday on ``on``; ``Christmas Day, December 25, 2026`` otherwise."""
+    return " and ".join(
+        h.name if h.date == on else f"{h.name}, {human_date(h.date)}" for h in holidays
+    )
+
+
+def _explain_subject(result: DueDateResult) -> str:
+    invoice = human_date(result.due.invoice_date)
+    event, completed = result.event, result.completed
+    if completed is None:
+        return f"An invoice dated {invoice}"
+    if event is None or result.previous_event is None or result.account_type is None:
+        return (
+            f"Without an account type there is no billing run, so the invoice for work signed "
+            f"off on {human_datetime(completed)} is dated {invoice}; it"
+        )
+    account = result.account_type
+    what = "weekly billing run" if isinstance(account.rule, WeeklyRun) else "monthly close"
+    text = (
+        f"Work signed off on {human_datetime(completed)} goes into the {account.label} {what} "
+        f"on {human_datetime(event.at)}"
+    )
+    if event.moved:
+        reason = _holiday_note(event.holidays, event.nominal) or "not a business day"
+        text += f" (moved from {human_date(event.nominal, weekday=True)}, {reason})"
+    return (
+        f"{text}, which covers sign-offs after {human_datetime(result.previous_event.at)}; "
+        f"its invoice, dated {invoice},"
+    )
+
+
+def _explain_due(result: DueDateResult) -> str:
+    due, terms = result.due, result.terms
+    text = (
+        f"is due on {human_date(due.due, weekday=True)} "
+        f"({terms.expression}: {terms.describe()})"
+    )
+    if due.due != due.unadjusted:
+        reason = _holiday_note(due.holidays, due.unadjusted) or "a weekend"
+        text += f", rolled from {human_date(due.unadjusted, weekday=True)} ({reason})"
+    elif not due.is_business_day:
+        reason = _holiday_note(due.holidays, due.due) or "a weekend"
+        text += f", which is not a business day ({reason})"
+    return text

@@ -1,0 +1,230 @@
+/*
+ * SOP Portal calculators: the go-live credit and due-date widgets.
+ *
+ * The forms are written into the pages at build time by hooks/calculators.py; this script
+ * sends them to the portal's calculator API (/api/v1/...) and shows the answer. It starts
+ * from Material's document$ so it also runs after instant navigation, and it says clearly
+ * when the API cannot be reached (the static site served without the gate).
+ */
+(function () {
+  "use strict";
+
+  var API = "/api/v1/";
+  var UNREACHABLE =
+    "The calculator service cannot be reached. This page is being served without the " +
+    "SOP Portal gate (for example as plain static files), so the calculators cannot run " +
+    "here. The worked examples in the procedures still apply.";
+
+  var ENDPOINTS = { "proration": "prorate/go-live", "due-date": "due-date" };
+
+  function element(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function money(amount, currency) {
+    try {
+      return new Intl.NumberFormat("en-US", { style: "currency", currency: currency })
+        .format(Number(amount));
+    } catch (error) {
+      return amount + " " + currency;
+    }
+  }
+
+  function localDateTime(iso) {
+    // "2026-11-20T14:00:00+02:00" -> "2026-11-20 14:00 (UTC+02:00)"
+    if (!iso) return "";
+    var match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(.*)$/.exec(iso);
+    if (!match) return iso;
+    var offset = match[3] === "Z" || match[3] === "+00:00" ? "UTC" : "UTC" + match[3];
+    return match[1] + " " + match[2] + " (" + offset + ")";
+  }
+
+  function pad(number) {
+    return number < 10 ? "0" + number : String(number);
+  }
+
+  function nowLocal() {
+    var now = new Date();
+    return now.getFullYear() + "-" + pad(now.getMonth() + 1) + "-" + pad(now.getDate()) +
+      "T" + pad(now.getHours()) + ":" + pad(now.getMinutes());
+  }
+
+  function radioValue(form, name) {
+    var checked = form.querySelector('input[name="' + name + '"]:checked');
+    return checked ? checked.value : "";
+  }
+
+  function fieldBox(form, name) {
+    var control = form.elements.namedItem(name);
+    return control && control.closest ? control.closest(".sop-calc__field") : null;
+  }
+
+  /* Show only the inputs that apply (account type or terms, sign-off or invoice date). */
+  function syncChoices(form) {
+    var basis = radioValue(form, "basis") || "account_type";
+    var start = radioValue(form, "start") || "completed";
+    [["account_type", basis === "account_type"], ["terms", basis === "terms"],
+      ["completed", start === "completed"], ["invoice_date", start === "invoice_date"]]
+      .forEach(function (pair) {
+        var box = fieldBox(form, pair[0]);
+        var control = form.elements.namedItem(pair[0]);
+        if (box) box.hidden = !pair[1];
+        if (control) control.disabled = !pair[1];
+      });
+  }
+
+  function setupDueDate(form) {
+    var completed = form.elements.namedItem("completed");
+    var invoice = form.elements.namedItem("invoice_date");
+    if (completed && !completed.value) completed.value = nowLocal();
+    if (invoice && !invoice.value) invoice.value = nowLocal().slice(0, 10);
+    form.addEventListener("change", function (event) {
+      if (event.target && (event.target.name === "basis" || event.target.name === "start")) {
+        syncChoices(form);
+      }
+    });
+    syncChoices(form);
+  }
+
+  function query(form, kind) {
+    var params = new URLSearchParams();
+    if (kind === "proration") {
+      params.set("monthly_fee", form.elements.namedItem("monthly_fee").value);
+      params.set("go_live", form.elements.namedItem("go_live").value);
+      params.set("method", radioValue(form, "method") || "actual");
+      return params;
+    }
+    var basis = radioValue(form, "basis") || "account_type";
+    var start = radioValue(form, "start") || "completed";
+    params.set(basis, form.elements.namedItem(basis).value);
+    params.set(start, form.elements.namedItem(start).value);
+    return params;
+  }
+
+  function clearState(widget) {
+    var error = widget.querySelector(".sop-calc__error");
+    var result = widget.querySelector(".sop-calc__result");
+    error.hidden = true;
+    error.textContent = "";
+    result.hidden = true;
+    widget.querySelectorAll("[aria-invalid]").forEach(function (control) {
+      control.removeAttribute("aria-invalid");
+    });
+  }
+
+  function showError(widget, message, field) {
+    var error = widget.querySelector(".sop-calc__error");
+    error.textContent = message;
+    error.hidden = false;
+    var form = widget.querySelector("form");
+    var control = field ? form.elements.namedItem(field) : null;
+    if (control && control.focus && !control.disabled) {
+      control.setAttribute("aria-invalid", "true");
+      control.focus();
+    }
+  }
+
+  function addRow(list, label, value) {
+    if (value === null || value === undefined || value === "") return;
+    list.appendChild(element("dt", null, label));
+    list.appendChild(element("dd", null, value));
+  }
+
+  function prorationRows(list, body) {
+    addRow(list, "Credit on the first invoice", money(body.credit, body.currency));
+    addRow(list, "First invoice", body.first_invoice_date + ", total " +
+      money(body.first_invoice_total, body.currency));
+    addRow(list, "First full month", body.first_full_month);
+    addRow(list, "Days before go-live",
+      body.days_before_go_live + " of " + body.days_in_month);
+  }
+
+  function dueDateRows(list, body) {
+    addRow(list, "Account type", body.account_type);
+    addRow(list, "Payment terms", body.terms);
+    addRow(list, "Signed off", localDateTime(body.completed));
+    if (body.period_end) {
+      addRow(list, "Billing run or close", localDateTime(body.period_end));
+      addRow(list, "Covers sign-offs after", localDateTime(body.period_start));
+    }
+    addRow(list, "Invoice date", body.invoice_date);
+    if (body.unadjusted_due_date !== body.due_date) {
+      addRow(list, "The terms give", body.unadjusted_due_date);
+    }
+    addRow(list, "Due date", body.due_date +
+      (body.due_date_is_business_day ? "" : " (not a business day)"));
+    (body.holidays || []).forEach(function (holiday) {
+      addRow(list, "Public holiday", holiday.name + " (" + holiday.date + ")");
+    });
+  }
+
+  function showResult(widget, kind, body) {
+    var result = widget.querySelector(".sop-calc__result");
+    result.textContent = "";
+    var list = element("dl", "sop-calc__figures");
+    if (kind === "proration") prorationRows(list, body); else dueDateRows(list, body);
+    result.appendChild(list);
+    result.appendChild(element("p", "sop-calc__explanation", body.explanation));
+    result.hidden = false;
+  }
+
+  function calculate(widget, kind) {
+    var form = widget.querySelector("form");
+    var button = form.querySelector("button[type=submit]");
+    clearState(widget);
+    button.disabled = true;
+    widget.setAttribute("aria-busy", "true");
+    var url = API + ENDPOINTS[kind] + "?" + query(form, kind).toString();
+    fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+      .then(function (response) {
+        var type = response.headers.get("Content-Type") || "";
+        if (type.indexOf("application/json") === -1) throw new Error("not the API");
+        return response.json().then(function (body) {
+          return { status: response.status, body: body };
+        });
+      })
+      .then(function (answer) {
+        if (answer.status === 200) {
+          showResult(widget, kind, answer.body);
+        } else if (answer.body && answer.body.error) {
+          showError(widget, answer.body.error.message, answer.body.error.field);
+        } else {
+          throw new Error("unexpected answer");
+        }
+      })
+      .catch(function () {
+        showError(widget, UNREACHABLE, null);
+        widget.classList.add("sop-calc--offline");
+      })
+      .then(function () {
+        button.disabled = false;
+        widget.removeAttribute("aria-busy");
+      });
+  }
+
+  function start() {
+    document.querySelectorAll("[data-sop-calc]").forEach(function (widget) {
+      if (widget.getAttribute("data-sop-calc-ready")) return;
+      widget.setAttribute("data-sop-calc-ready", "true");
+      var kind = widget.getAttribute("data-sop-calc");
+      var form = widget.querySelector("form");
+      if (!ENDPOINTS[kind] || !form) return;
+      if (kind === "due-date") setupDueDate(form);
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        calculate(widget, kind);
+      });
+    });
+  }
+
+  if (typeof window.document$ !== "undefined" && window.document$.subscribe) {
+    window.document$.subscribe(start);
+  } else if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

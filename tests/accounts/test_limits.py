@@ -1,0 +1,122 @@
+"""Rate limits: per IP for every attempt, per account for failures, checked before hashing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from freezegun import freeze_time
+
+from gate import create_app, passwords
+from gate.models import utcnow
+from tests.accounts.conftest import post_form
+from tests.conftest import TEST_PASSWORD, BufferedClient
+
+
+@pytest.fixture
+def hashes(monkeypatch):
+    """Counts every argon2 verification (real or dummy)."""
+    calls = []
+    real = passwords.verify_password
+
+    def spy(stored, password, config):
+        calls.append(stored)
+        return real(stored, password, config)
+
+    monkeypatch.setattr(passwords, "verify_password", spy)
+    return calls
+
+
+def _retry_after(response) -> int:
+    value = int(response.headers["Retry-After"])
+    assert value > 0
+    return value
+
+
+def test_every_attempt_counts_per_ip(app, client, client_user, login, hashes):
+    app.config.update(LOGIN_LIMIT_PER_IP="3/minute", LOGIN_FAILURES_PER_ACCOUNT="100/minute")
+    with freeze_time(utcnow()) as frozen:
+        statuses = [login(client, email, password).status_code for email, password in [
+            ("alice@example.com", TEST_PASSWORD), ("nobody@example.com", "x" * 12),
+            ("alice@example.com", "wrong password!")]]
+        assert statuses == [302, 200, 200]
+        assert len(hashes) == 3
+        blocked = login(client, "alice@example.com", TEST_PASSWORD)
+        assert blocked.status_code == 429
+        assert _retry_after(blocked) <= 60
+        assert len(hashes) == 3  # refused before hashing
+        frozen.tick(timedelta(seconds=61))
+        assert login(client, "alice@example.com", TEST_PASSWORD).status_code == 302
+
+
+@pytest.mark.parametrize("email", ["alice@example.com", "nobody@example.com"])
+def test_failures_count_per_account_before_hashing(app, client, client_user, make_user, login,
+                                                    hashes, email):
+    app.config.update(LOGIN_LIMIT_PER_IP="100/minute",
+                      LOGIN_FAILURES_PER_ACCOUNT="2/15 minutes")
+    make_user("bob@example.com", "staff", password=TEST_PASSWORD)
+    with freeze_time(utcnow()) as frozen:
+        for _ in range(3):  # successes never count
+            assert login(client, "bob@example.com", TEST_PASSWORD).status_code == 302
+        for _ in range(2):
+            assert login(client, email.upper(), "wrong password!").status_code == 200
+        counted = len(hashes)
+        blocked = login(client, email, TEST_PASSWORD)
+        assert blocked.status_code == 429
+        assert 60 < _retry_after(blocked) <= 15 * 60
+        assert len(hashes) == counted
+        assert login(client, "bob@example.com", TEST_PASSWORD).status_code == 302
+        frozen.tick(timedelta(minutes=16))  # never a permanent lockout
+        expected = 302 if email.startswith("alice") else 200
+        assert login(client, email, TEST_PASSWORD).status_code == expected
+
+
+@pytest.mark.parametrize(
+    ("limits", "emails", "mailed_to_sub"),
+    [
+        ({"LINK_LIMIT_PER_EMAIL": "2/hour", "LINK_LIMIT_PER_IP": "100/hour"},
+         ["sub@example.com"] * 3, 2),
+        ({"LINK_LIMIT_PER_EMAIL": "2/hour", "LINK_LIMIT_PER_IP": "100/hour"},
+         ["nobody@example.com"] * 3, 0),
+        ({"LINK_LIMIT_PER_EMAIL": "100/hour", "LINK_LIMIT_PER_IP": "2/hour"},
+         ["a@example.com", "b@example.com", "sub@example.com"], 0),
+    ],
+)
+def test_link_requests_are_limited_per_email_and_ip(app, client, subscriber, outbox, limits,
+                                                    emails, mailed_to_sub):
+    app.config.update(limits)
+    statuses = [post_form(client, "/auth/link", {"email": e}).status_code for e in emails]
+    assert statuses == [200, 200, 429]
+    assert len(outbox.to("sub@example.com")) == mailed_to_sub
+
+
+def test_reset_requests_are_limited_too(app, client, client_user, outbox):
+    app.config.update(LINK_LIMIT_PER_EMAIL="1/hour")
+    statuses = [post_form(client, "/auth/reset", {"email": "alice@example.com"}).status_code
+                for _ in range(2)]
+    assert statuses == [200, 429]
+    assert len(outbox.messages()) == 1
+
+
+def test_limits_can_be_turned_off(app_config, make_user):
+    app = create_app({**app_config, "RATELIMIT_ENABLED": False,
+                      "LOGIN_LIMIT_PER_IP": "1/minute", "LOGIN_FAILURES_PER_ACCOUNT": "1/hour"})
+    app.test_client_class = BufferedClient
+    client = app.test_client()
+    statuses = {post_form(client, "/auth/login", {
+        "email": "nobody@example.com", "password": "wrong password!"}).status_code
+        for _ in range(5)}
+    assert statuses == {200}
+
+
+def test_the_limits_use_the_client_address_not_a_spoofed_header(app, client_user, login):
+    app.config.update(LOGIN_LIMIT_PER_IP="2/minute")
+    clients = [app.test_client() for _ in range(3)]
+    statuses = [
+        login(c, "alice@example.com", TEST_PASSWORD,).status_code
+        if i < 2 else post_form(c, "/auth/login", {
+            "email": "alice@example.com", "password": TEST_PASSWORD},
+            headers={"X-Forwarded-For": "203.0.113.9"}).status_code
+        for i, c in enumerate(clients)
+    ]
+    assert statuses == [302, 302, 429]

@@ -1,0 +1,156 @@
+"""The production shape, for real: nginx in front, gunicorn gates behind, PostgreSQL and Redis.
+
+``production`` is the deployment the README describes, run on loopback: the site built with
+``sop-portal build``, the schema made with ``sop-portal db upgrade``, two ``sop-portal serve``
+instances (two "machines") sharing one PostgreSQL database and one Redis rate-limit store, and
+nginx configured by ``sop-portal nginx-config`` with TLS (a throwaway certificate) in front.
+Everything runs with ``SOP_PORTAL_ENV=production``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pwd
+import re
+import secrets
+import shutil
+import ssl
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests import servers
+from tests.conftest import require_system
+
+PUBLIC_HOST = "portal.example.test"
+PUBLIC_BASE_URL = f"https://{PUBLIC_HOST}"
+INVITE = re.compile(r"https://[^/\s]+(/auth/invite/\S+)")
+LINK = re.compile(r"https://[^/\s]+(/auth/link/\S+)")
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[servers.Redis]:
+    """A throwaway redis-server for the session."""
+    require_system(Path(servers.REDIS_SERVER).exists(), "redis-server")
+    with servers.redis(tmp_path_factory.mktemp("redis")) as server:
+        yield server
+
+
+def gate_settings(folder: Path, *, database_url: str, site_dir: Path,
+                  extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of one gate "machine": its own instance folder, shared everything else."""
+    return servers.sop_env({
+        "SOP_PORTAL_INSTANCE": str(folder / "instance"),
+        "DATABASE_URL": database_url,
+        "SITE_DIR": str(site_dir),
+        "RESTRICTED_DIR": str(servers.ROOT / "restricted"),
+        "OUTBOX_DIR": str(folder / "outbox"),
+        **(extra or {}),
+    })
+
+
+@dataclass
+class Production:
+    """The running production stack."""
+
+    url: str
+    env: dict[str, str]
+    gates: list[servers.Gate]
+    web: servers.Nginx
+    smtp: servers.SmtpSink
+    site_dir: Path
+    ssl_context: ssl.SSLContext
+    config_text: str
+
+    def client(self) -> servers.HttpClient:
+        """A fresh HTTPS client talking to nginx under the public host name."""
+        return servers.HttpClient(self.url, host=PUBLIC_HOST, ssl_context=self.ssl_context)
+
+    def gate_client(self, index: int) -> servers.HttpClient:
+        """A client talking to one gate directly, as nginx does (over plain HTTP)."""
+        return servers.HttpClient(self.gates[index].url, host=PUBLIC_HOST)
+
+    def cli(self, *args: str) -> str:
+        """``sop-portal ARGS`` on the production database; its standard output."""
+        return servers.run_cli(self.env, *args).stdout
+
+    def invite(self, email: str, role: str = "client", *extra: str,
+               password: str | None = None) -> tuple[servers.HttpClient, str]:
+        """Add a user, invite them, and accept the emailed invitation through nginx.
+
+        Returns the signed-in client and the password chosen.
+        """
+        self.cli("users", "add", email, "--role", role, *extra)
+        seen = len(self.smtp.messages)
+        self.cli("users", "invite", email)
+        message = self.smtp.wait_for(email, after=seen)
+        match = INVITE.search(servers.message_text(message))
+        assert match, servers.message_text(message)
+        path = match.group(1)
+        password = password or secrets.token_urlsafe(18)
+        browser = self.client()
+        token = browser.csrf_token(path)
+        reply = browser.post(path, {"csrf_token": token, "password": password,
+                                    "confirm": password})
+        assert reply.status in (302, 303), (reply.status, reply.text[:500])
+        return browser, password
+
+
+@pytest.fixture(scope="module")
+def production(tmp_path_factory: pytest.TempPathFactory, pg_cluster: servers.Postgres,
+               redis_server: servers.Redis, smtp_server: servers.SmtpSink,
+               request: pytest.FixtureRequest) -> Iterator[Production]:
+    """nginx (TLS) -> two gunicorn gates -> one PostgreSQL database and one Redis store."""
+    require_system(Path(servers.NGINX).exists(), "nginx")
+    require_system(shutil.which("openssl") is not None, "openssl")
+    folder = tmp_path_factory.mktemp("production")
+    database = re.sub(r"\W", "_", request.module.__name__.rsplit(".", 1)[-1]).lower()
+    shared = {
+        "SOP_PORTAL_ENV": "production",
+        "SECRET_KEY": secrets.token_hex(32),
+        "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
+        "SMTP_URL": smtp_server.url,
+        "RATELIMIT_STORAGE_URI": redis_server.url.rsplit("/", 1)[0] + "/1",
+        "TRUSTED_PROXIES": "1",
+        "TRUSTED_HOSTS": PUBLIC_HOST,
+        "USE_X_ACCEL_REDIRECT": "true",
+    }
+    url = pg_cluster.create_database(f"prod_{database}")
+    site = folder / "site"
+    env = gate_settings(folder / "admin", database_url=url, site_dir=site, extra=shared)
+    servers.run_cli(env, "build")
+    servers.run_cli(env, "db", "upgrade")
+    cert, key = servers.self_signed_cert(folder / "tls", PUBLIC_HOST)
+    context = ssl.create_default_context(cafile=str(cert))
+    machines = [gate_settings(folder / f"gate-{n}", database_url=url, site_dir=site, extra=shared)
+                for n in (1, 2)]
+    with servers.gunicorn(machines[0], log_dir=folder) as first, \
+            servers.gunicorn(machines[1], log_dir=folder) as second:
+        port = servers.free_port()
+        runtime = folder / "nginx"
+        conf = folder / "nginx.conf"
+        servers.run_cli(
+            env, "nginx-config", "--listen", f"{servers.LOOPBACK}:{port}",
+            "--upstream", f"{servers.LOOPBACK}:{first.port}",
+            "--upstream", f"{servers.LOOPBACK}:{second.port}",
+            "--tls-cert", str(cert), "--tls-key", str(key),
+            "--user", current_user(), "--runtime-dir", str(runtime), "--log-dir", str(runtime),
+            "--output", str(conf),
+        )
+        with servers.nginx(conf, prefix=runtime, port=port, scheme="https") as web:
+            yield Production(web.url, env, [first, second], web, smtp_server, site, context,
+                             conf.read_text(encoding="utf-8"))
+
+
+def current_user() -> str:
+    """The user nginx's workers run as in tests: ours (the test folders are private)."""
+    return pwd.getpwuid(os.geteuid()).pw_name
+
+
+def audit_events(run: Callable[..., str]) -> list[dict[str, Any]]:
+    """The audit trail as printed by ``sop-portal audit --format json``."""
+    return list(json.loads(run("audit", "--format", "json")))
