@@ -124,8 +124,14 @@ def validate_audience(
     )
 
 
-def ensure_account(session: Session, name: str, account_type: str = "eft") -> ClientAccount:
-    """The client account called ``name``, created (slug from the name) when missing."""
+def ensure_account(
+    session: Session, name: str, account_type: str | None = None
+) -> ClientAccount:
+    """The client account called ``name``, created (slug from the name) when missing.
+
+    A new account's type is ``account_type`` or ``eft``; an existing account's type changes
+    only when ``account_type`` is given.
+    """
     clean = " ".join(name.split())
     if not clean:
         raise AccountError("the account name is empty")
@@ -134,10 +140,10 @@ def ensure_account(session: Session, name: str, account_type: str = "eft") -> Cl
         slug = slugify(clean)
         if session.scalar(select(ClientAccount).where(ClientAccount.slug == slug)) is not None:
             raise AccountError(f"another account already uses the slug {slug!r}")
-        account = ClientAccount(name=clean, slug=slug, account_type=account_type)
+        account = ClientAccount(name=clean, slug=slug, account_type=account_type or "eft")
         session.add(account)
         session.flush()
-    elif account.account_type != account_type:
+    elif account_type and account.account_type != account_type:
         account.account_type = account_type
     return account
 

@@ -168,10 +168,10 @@ def _parse_until(value: str | None) -> datetime | None:
 @click.option("--role", default=None, help="client, subscriber or staff.")
 @click.option("--name", default="", help="The person's name.")
 @click.option("--account", "account_name", default=None, help="Client account name.")
-@click.option("--account-type", default="eft", show_default=True, help="Client account type.")
+@click.option("--account-type", default=None, help="Client account type (new accounts: eft).")
 @click.option("--audience", "audience_values", multiple=True, help="An extra grant (repeatable).")
 def users_add(email: str, role: str | None, name: str, account_name: str | None,
-              account_type: str, audience_values: tuple[str, ...]) -> None:
+              account_type: str | None, audience_values: tuple[str, ...]) -> None:
     """Add a user (a client account is created when missing)."""
     db = get_session()
     try:
@@ -181,7 +181,7 @@ def users_add(email: str, role: str | None, name: str, account_name: str | None,
             raise AccountError(f"bad role: {role!r} (expected client, subscriber or staff)")
         if account_name is not None and role != "client":
             raise AccountError("--account is only for client users")
-        if account_type not in _account_types(current_app.config):
+        if account_type is not None and account_type not in _account_types(current_app.config):
             raise AccountError(f"unknown account type: {account_type!r}")
         account = accounts.ensure_account(db, account_name, account_type) if account_name else None
         user = accounts.create_user(db, email, role, name=name, account=account)

@@ -46,7 +46,11 @@ def _shown(name: str) -> str:
 
 def query_params(allowed: Collection[str]) -> dict[str, str]:
     """The query parameters as a plain dict, refusing unknown and repeated ones."""
-    args = request.args
+    try:
+        args = request.args
+    except UnicodeDecodeError:  # raw (not percent-encoded) bytes that are not UTF-8
+        raise QueryProblem(400, "invalid_query", "the query string is not valid UTF-8",
+                           None) from None
     for name in args:
         if name not in allowed:
             expected = ", ".join(allowed) if allowed else "no parameters"

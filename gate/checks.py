@@ -6,8 +6,9 @@
 - :func:`leak_check`: no run of 8 consecutive words of any restricted body (page text, as
   written and as rendered, and text downloads) appears anywhere in the public build: every
   HTML page (404 included), ``search/search_index.json``, ``sitemap.xml`` and other text
-  files. Text is compared after removing HTML tags, entities, case and punctuation. Runs that
-  lie inside a restricted title or summary are allowed: those are public teasers by design.
+  files. Text is compared after removing HTML tags, entities, case and punctuation;
+  attribute values and comments are compared too, each on its own. Runs that lie inside a
+  restricted title, summary or URL are allowed: those are public teasers by design.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ PUBLIC_SUFFIXES = (".html", ".htm", ".json", ".xml", ".txt", ".md")
 TEXT_DOWNLOADS = (".md", ".txt", ".csv")
 _WORD = re.compile(r"\w+")
 _TAG = re.compile(r"<[^>]*>")
+_COMMENT = re.compile(r"<!--(.*?)-->", re.S)
+_ATTR_VALUE = re.compile(r"=\s*\"([^\"]*)\"|=\s*'([^']*)'")
 
 Shingle = tuple[str, ...]
 
@@ -37,6 +40,18 @@ Shingle = tuple[str, ...]
 def words(text: str) -> list[str]:
     """The words of ``text``: HTML tags and entities removed, case folded, punctuation gone."""
     return _WORD.findall(html.unescape(_TAG.sub(" ", text)).casefold())
+
+
+def markup_chunks(text: str) -> Iterator[str]:
+    """The text of an HTML or XML document, then each attribute value and each comment.
+
+    Kept apart so that a URL next to its link text never forms a run that is in neither.
+    """
+    yield _COMMENT.sub(" ", text)
+    for match in _ATTR_VALUE.finditer(text):
+        yield match.group(1) if match.group(1) is not None else match.group(2)
+    for match in _COMMENT.finditer(text):
+        yield match.group(1)
 
 
 def shingles(tokens: list[str], size: int = RUN) -> Iterator[Shingle]:
@@ -59,8 +74,9 @@ def _json_strings(value: Any) -> Iterator[str]:
 def public_texts(site_dir: Path) -> Iterator[tuple[str, str]]:
     """(file, text chunk) for every text file of the built site, Material's assets excepted.
 
-    JSON files give one chunk per string (each search index entry's title and text); others
-    one chunk per file. Unreadable bytes are replaced, never skipped.
+    JSON files give chunks per string (each search index entry's title and text); markup gives
+    its text, then each attribute value and each comment. Unreadable bytes are replaced, never
+    skipped.
     """
     for path in sorted(site_dir.rglob("*")):
         rel = path.relative_to(site_dir).as_posix()
@@ -74,10 +90,11 @@ def public_texts(site_dir: Path) -> Iterator[tuple[str, str]]:
                 chunks = list(_json_strings(json.loads(text)))
             except ValueError:
                 chunks = [text]
-            for chunk in chunks:
-                yield rel, chunk
         else:
-            yield rel, text
+            chunks = [text]
+        for chunk in chunks:
+            for piece in markup_chunks(chunk):
+                yield rel, piece
 
 
 def public_index(site_dir: Path) -> dict[Shingle, str]:
@@ -125,11 +142,11 @@ def restricted_bodies(root: Path, items: Iterable[Item], renderer: Renderer | No
 
 
 def teaser_runs(items: Iterable[Item]) -> set[Shingle]:
-    """Runs inside restricted titles and summaries: public by design."""
+    """Runs inside restricted titles, summaries and URLs: public teasers by design."""
     allowed: set[Shingle] = set()
     for item in items:
         if item.meta is not None:
-            for text in (item.meta.title, item.meta.summary):
+            for text in (item.meta.title, item.meta.summary, item.url):
                 allowed.update(shingles(words(text)))
     return allowed
 

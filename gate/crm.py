@@ -11,9 +11,10 @@ nothing: every bad row is collected and reported together in one :class:`ExportE
 no plan is returned. Clean values:
 
 - emails are stripped and lowercased; two ``@``, no ``@``, an empty local part or domain,
-  inner spaces, control characters and address punctuation (``<>()[],;:"\\``) are refused
-  with a message saying which, then :func:`gate.accounts.normalise_email` gives the stored
-  form (so an imported address always matches the same user as a typed one);
+  inner spaces, control characters, address punctuation (``<>()[],;:"\\``) and a first
+  character a spreadsheet reads as a formula (``= + -``) are refused with a message saying
+  which; then :func:`gate.accounts.normalise_email` gives the stored form (so an imported
+  address always matches the same user as a typed one);
 - names have control characters replaced by spaces, bidirectional overrides removed, and
   leading formula characters (``= + - @`` and the tab or CR that Excel also treats as such)
   stripped, so a stored name can never start a spreadsheet formula;
@@ -164,6 +165,8 @@ def normalise_email(raw: str) -> str:
     if _ADDRESS_PUNCTUATION.intersection(value):
         raise FieldError("email", f"{_show(value)} contains a character not allowed in an address")
     local, domain = value.split("@")
+    if local[:1] in {"=", "+", "-"}:
+        raise FieldError("email", f"{_show(value)} starts like a spreadsheet formula (= + -)")
     if not local:
         raise FieldError("email", f"{_show(value)} has nothing before the @")
     if not domain:

@@ -131,6 +131,8 @@ def handle_operational_error(exc: OperationalError) -> Response:
     log.warning("database %s: %s", reason, type(getattr(exc, "orig", exc)).__name__)
     if has_app_context():
         _close_session(None)
+        # The error page must not touch the database: show it as to an anonymous visitor.
+        g._login_user = current_app.login_manager.anonymous_user()
     retry = int(current_app.config.get("DATABASE_RETRY_AFTER", 2))
     return handle_http_error(
         ServiceUnavailable(

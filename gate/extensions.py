@@ -7,7 +7,9 @@
 
 from __future__ import annotations
 
-from flask import Flask
+import time
+
+from flask import Flask, Response
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -18,10 +20,23 @@ csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
 
 
+def retry_after(response: Response) -> Response:
+    """A 429 says when to come back (``Retry-After`` in seconds, from the breached window).
+
+    Flask-Limiter's own headers would put ``Retry-After`` on every response of a limited
+    route, successful ones included; only the refusal carries it here.
+    """
+    if response.status_code == 429 and "Retry-After" not in response.headers:
+        breached = limiter.current_limit
+        wait = breached.reset_at - time.time() if breached is not None else 60
+        response.headers["Retry-After"] = str(max(1, int(wait)))
+    return response
+
+
 def init_app(app: Flask) -> None:
-    """Bind the extensions to ``app`` (the rate-limit headers include ``Retry-After``)."""
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    """Bind the extensions to ``app``."""
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "sop-portal")
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
+    app.after_request(retry_after)

@@ -27,7 +27,7 @@ from typing import Any
 import click
 from flask import Blueprint, Flask, Response, current_app, has_request_context, jsonify, request
 from flask.cli import AppGroup
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -197,8 +197,8 @@ def _held_sections(user: User) -> tuple[str, ...]:
 
 
 def _live_sessions(db: Session, user: User) -> int:
-    rows = db.scalars(select(LoginSession.id).where(LoginSession.user_id == user.id))
-    return len(list(rows))
+    query = select(func.count()).select_from(LoginSession).where(LoginSession.user_id == user.id)
+    return int(db.scalar(query) or 0)
 
 
 def set_sections(
@@ -412,7 +412,8 @@ def import_command(file: Path, prune: bool, dry_run: bool) -> None:
     click.echo(f"{prefix}{summary.line()} ({summary.contacts} contacts in the file"
                f"{f', {summary.pruned} pruned' if prune else ''})")
     if summary.signed_out:
-        click.echo(f"signed out {summary.signed_out} subscriber(s) left without any section")
+        verb = "would sign out" if dry_run else "signed out"
+        click.echo(f"{verb} {summary.signed_out} subscriber(s) left without any section")
     if not summary.changed:
         click.echo("nothing to change: every contact is already up to date")
 

@@ -43,6 +43,9 @@ _SCOPE_SCRIPT = re.compile(r"<script>(__md_scope=new URL\(\"[^\"]*\",location\).
 _BODY = re.compile(r"<body\b([^>]*)>", re.I)
 _COLOR_ATTR = re.compile(r"\bdata-md-color-[a-z]+=\"[^\"]*\"")
 _TITLE = re.compile(r"<title>(.*?)</title>", re.S | re.I)
+_SITE_NAME = re.compile(
+    r"<div class=\"md-header__topic\">\s*<span class=\"md-ellipsis\">(.*?)</span>", re.S
+)
 _TOPIC = re.compile(
     r"(<div class=\"md-header__topic\" data-md-component=\"header-topic\">\s*"
     r"<span class=\"md-ellipsis\">).*?(</span>)",
@@ -181,7 +184,7 @@ def _header(page: str) -> str:
 
 def extract_chrome(page: str) -> Chrome:
     """The chrome found in the HTML of the built site's home page."""
-    title = _TITLE.search(page)
+    title = _SITE_NAME.search(page) or _TITLE.search(page)
     body = _BODY.search(page)
     tabs = _TABS.search(page)
     footer = _FOOTER_META.search(page)

@@ -63,11 +63,15 @@ def port_open(port: int, host: str = LOOPBACK) -> bool:
     return False
 
 
-def http_status(url: str, timeout: float = 2.0) -> int | None:
-    """The status code of a GET on ``url`` (no redirects followed), or None when unreachable."""
+def http_status(url: str, timeout: float = 2.0, host: str | None = None) -> int | None:
+    """The status code of a GET on ``url`` (no redirects followed), or None when unreachable.
+
+    ``host`` overrides the Host header (a gate with TRUSTED_HOSTS refuses its address).
+    """
     opener = urllib.request.build_opener(_NoRedirect)
+    request = urllib.request.Request(url, headers={"Host": host} if host else {})
     try:
-        with opener.open(url, timeout=timeout) as response:
+        with opener.open(request, timeout=timeout) as response:
             return int(response.status)
     except urllib.error.HTTPError as exc:
         exc.close()
@@ -181,6 +185,33 @@ def run_cli(env: Mapping[str, str], *args: str, check: bool = True,
     return result
 
 
+def portal_app(env: Mapping[str, str]) -> Any:
+    """The app a ``sop-portal`` process with ``env`` would build, made in this process.
+
+    Every setting comes from ``env`` (never from this process's own environment), so
+    ``invoke(app, ...)`` runs a command exactly as ``run_cli(env, ...)`` would, without the
+    second or so each new process spends importing the portal.
+    """
+    from gate import create_app
+    from gate.config import defaults, from_environ
+
+    instance = env.get("SOP_PORTAL_INSTANCE") or str(ROOT / "instance")
+    settings: dict[str, Any] = {**defaults(instance), **from_environ(env)}
+    settings["INSTANCE_PATH"] = instance
+    return create_app(settings)
+
+
+def invoke(app: Any, *args: str) -> str:
+    """Run ``sop-portal ARGS`` on ``app`` in this process; its standard output."""
+    result = app.test_cli_runner().invoke(args=list(args))
+    if result.exit_code != 0:
+        raise AssertionError(
+            f"sop-portal {' '.join(args)} exited {result.exit_code}: {result.output}"
+            f"{result.exception!r}"
+        )
+    return str(result.stdout)
+
+
 # --- gunicorn (sop-portal serve) -------------------------------------------------------------
 
 
@@ -200,16 +231,17 @@ def gunicorn(env: Mapping[str, str], *, log_dir: Path, workers: int = 2,
     """Run ``sop-portal serve --host 127.0.0.1 --port P --workers N`` until the block ends.
 
     ``env`` is the complete environment (build it with ``sop_env``). Ready when ``/healthz``
-    answers 200.
+    answers 200 (asked under the first of ``TRUSTED_HOSTS`` when that is set).
     """
     port = port or free_port()
+    host = (env.get("TRUSTED_HOSTS") or "").split(",")[0].strip() or None
     argv = [SOP_PORTAL, "serve", "--host", LOOPBACK, "--port", str(port),
             "--workers", str(workers)]
     process = spawn(f"gunicorn:{port}", argv, log_path=log_dir / f"gunicorn-{port}.log",
                     env=env, cwd=ROOT)
     url = f"http://{LOOPBACK}:{port}"
     try:
-        wait_until(lambda: http_status(url + "/healthz") == 200, timeout=timeout,
+        wait_until(lambda: http_status(url + "/healthz", host=host) == 200, timeout=timeout,
                    what="gunicorn", process=process)
         yield Gate(url, port, dict(env), process)
     finally:
@@ -507,12 +539,12 @@ class HttpClient:
     """A cookie-keeping HTTP(S) client that never follows redirects and sends raw paths.
 
     ``host`` overrides the Host header (the public name behind a loopback address); with
-    ``ssl_context`` the connection is HTTPS. Form posts send a same-origin Referer, as a
-    browser does (Flask-WTF checks it over HTTPS).
+    ``ssl_context`` the connection is HTTPS; ``headers`` go with every request. Form posts
+    send a same-origin Referer, as a browser does (Flask-WTF checks it over HTTPS).
     """
 
     def __init__(self, base_url: str, *, host: str | None = None,
-                 ssl_context: Any = None) -> None:
+                 ssl_context: Any = None, headers: Mapping[str, str] | None = None) -> None:
         from urllib.parse import urlsplit
 
         parts = urlsplit(base_url)
@@ -520,6 +552,7 @@ class HttpClient:
         self.address = (parts.hostname or LOOPBACK, parts.port or 80)
         self.host = host or parts.netloc
         self.ssl_context = ssl_context
+        self.headers = dict(headers or {})
         self.cookies: dict[str, str] = {}
 
     @property
@@ -538,7 +571,8 @@ class HttpClient:
                 *self.address, timeout=timeout, context=self.ssl_context)
         else:
             conn = http.client.HTTPConnection(*self.address, timeout=timeout)
-        sent = {"Host": self.host, "Accept": "text/html", "User-Agent": "sop-portal-tests"}
+        sent = {"Host": self.host, "Accept": "text/html", "User-Agent": "sop-portal-tests",
+                **self.headers}
         if self.cookies:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None

@@ -118,6 +118,9 @@ def test_bad_maps_are_refused(text, message):
         ("alice@localhost", "not a valid address"),
         ("alice@example..com", "not a valid address"),
         ("a" * 65 + "@example.com", "too long"),
+        ("=cmd@example.com", "spreadsheet formula"),
+        ("+1@example.com", "spreadsheet formula"),
+        ("-x@example.com", "spreadsheet formula"),
     ),
 )
 def test_normalise_email(raw, expected):

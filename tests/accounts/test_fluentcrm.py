@@ -212,9 +212,9 @@ def test_a_bad_file_changes_nothing_and_lists_every_bad_row(app, run, csv_file, 
 
 
 def test_a_failure_half_way_rolls_the_whole_import_back(app, run, csv_file, monkeypatch):
-    from gate import accounts
+    from gate import fluentcrm
 
-    real = accounts.create_user
+    real = fluentcrm.new_subscriber
     calls = []
 
     def flaky(*args, **kwargs):
@@ -223,7 +223,7 @@ def test_a_failure_half_way_rolls_the_whole_import_back(app, run, csv_file, monk
             raise RuntimeError("disk on fire")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(accounts, "create_user", flaky)
+    monkeypatch.setattr(fluentcrm, "new_subscriber", flaky)
     result = run(csv_file(f"{HEADER}a@example.com,,,subscribed,{PAY},\n"
                           f"b@example.com,,,subscribed,{PAY},\n"))
     assert isinstance(result.exception, RuntimeError)
@@ -327,12 +327,12 @@ def test_import_before_the_schema_exists_is_refused(app_config, csv_file):
 
 
 def test_a_large_import_is_quick(app, run, csv_file):
-    rows = "".join(f"user{i}@example.com,U,{i},subscribed,{PAY},\n" for i in range(2000))
+    rows = "".join(f"user{i}@example.com,U,{i},subscribed,{PAY},\n" for i in range(1000))
     result = run(csv_file(HEADER + rows))
     assert result.exit_code == 0, result.output
-    assert "added 2000" in result.stdout
+    assert "added 1000" in result.stdout
     from gate.db import get_session
 
     with app.app_context():
-        assert get_session().scalar(select(func.count(User.id))) == 2000
-    assert "unchanged 2000" in run(csv_file(HEADER + rows)).stdout
+        assert get_session().scalar(select(func.count(User.id))) == 1000
+    assert "unchanged 1000" in run(csv_file(HEADER + rows)).stdout

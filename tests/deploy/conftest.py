@@ -65,18 +65,25 @@ class Production:
     site_dir: Path
     ssl_context: ssl.SSLContext
     config_text: str
+    admin: Any  # the app an administrator's `sop-portal` builds from `env`
 
     def client(self) -> servers.HttpClient:
         """A fresh HTTPS client talking to nginx under the public host name."""
         return servers.HttpClient(self.url, host=PUBLIC_HOST, ssl_context=self.ssl_context)
 
-    def gate_client(self, index: int) -> servers.HttpClient:
-        """A client talking to one gate directly, as nginx does (over plain HTTP)."""
-        return servers.HttpClient(self.gates[index].url, host=PUBLIC_HOST)
+    def gate_client(self, index: int, cookies: Mapping[str, str] | None = None
+                    ) -> servers.HttpClient:
+        """A client talking to one gate directly, with the headers nginx would add."""
+        client = servers.HttpClient(
+            self.gates[index].url, host=PUBLIC_HOST,
+            headers={"X-Forwarded-For": servers.LOOPBACK, "X-Forwarded-Proto": "https"},
+        )
+        client.cookies.update(cookies or {})
+        return client
 
     def cli(self, *args: str) -> str:
-        """``sop-portal ARGS`` on the production database; its standard output."""
-        return servers.run_cli(self.env, *args).stdout
+        """``sop-portal ARGS`` on the production database (in this process); its output."""
+        return servers.invoke(self.admin, *args)
 
     def invite(self, email: str, role: str = "client", *extra: str,
                password: str | None = None) -> tuple[servers.HttpClient, str]:
@@ -100,15 +107,18 @@ class Production:
         return browser, password
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def production(tmp_path_factory: pytest.TempPathFactory, pg_cluster: servers.Postgres,
-               redis_server: servers.Redis, smtp_server: servers.SmtpSink,
-               request: pytest.FixtureRequest) -> Iterator[Production]:
-    """nginx (TLS) -> two gunicorn gates -> one PostgreSQL database and one Redis store."""
+               redis_server: servers.Redis,
+               smtp_server: servers.SmtpSink) -> Iterator[Production]:
+    """nginx (TLS) -> two gunicorn gates -> one PostgreSQL database and one Redis store.
+
+    Shared by the whole session: tests make their own users (``invite``) and never reuse
+    another test's.
+    """
     require_system(Path(servers.NGINX).exists(), "nginx")
     require_system(shutil.which("openssl") is not None, "openssl")
     folder = tmp_path_factory.mktemp("production")
-    database = re.sub(r"\W", "_", request.module.__name__.rsplit(".", 1)[-1]).lower()
     shared = {
         "SOP_PORTAL_ENV": "production",
         "SECRET_KEY": secrets.token_hex(32),
@@ -119,7 +129,7 @@ def production(tmp_path_factory: pytest.TempPathFactory, pg_cluster: servers.Pos
         "TRUSTED_HOSTS": PUBLIC_HOST,
         "USE_X_ACCEL_REDIRECT": "true",
     }
-    url = pg_cluster.create_database(f"prod_{database}")
+    url = pg_cluster.create_database("production")
     site = folder / "site"
     env = gate_settings(folder / "admin", database_url=url, site_dir=site, extra=shared)
     servers.run_cli(env, "build")
@@ -141,9 +151,15 @@ def production(tmp_path_factory: pytest.TempPathFactory, pg_cluster: servers.Pos
             "--user", current_user(), "--runtime-dir", str(runtime), "--log-dir", str(runtime),
             "--output", str(conf),
         )
-        with servers.nginx(conf, prefix=runtime, port=port, scheme="https") as web:
-            yield Production(web.url, env, [first, second], web, smtp_server, site, context,
-                             conf.read_text(encoding="utf-8"))
+        admin = servers.portal_app(env)
+        try:
+            with servers.nginx(conf, prefix=runtime, port=port, scheme="https") as web:
+                yield Production(web.url, env, [first, second], web, smtp_server, site,
+                                 context, conf.read_text(encoding="utf-8"), admin)
+        finally:
+            from gate.db import database
+
+            database(admin).engine.dispose()
 
 
 def current_user() -> str:

@@ -129,9 +129,7 @@ def test_a_client_reads_a_restricted_page_and_downloads_a_form_through_nginx(pro
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 
     # The gate itself only answers with the hand-over; the bytes came from nginx.
-    direct = production.gate_client(0)
-    direct.cookies = dict(browser.cookies)
-    handed = direct.get("/members/files/" + FORM, headers={"X-Forwarded-Proto": "https"})
+    handed = production.gate_client(0, browser.cookies).get("/members/files/" + FORM)
     assert handed.status == 200
     assert handed.header("X-Accel-Redirect") == "/_protected/" + FORM
     assert handed.body == b""
