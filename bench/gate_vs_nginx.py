@@ -26,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -165,8 +165,11 @@ def print_table(scenarios: list[Scenario]) -> None:
               f"{r.p99_ms:.2f} | {r.errors} | {vs_a} | {vs_b} | {p99_b} |")
 
 
-def render_count(site_dir: Path, path: str, email: str, password: str, reads: int = 20) -> int:
-    """How many times Markdown is converted while one unchanged page is read ``reads`` times."""
+def render_count(site_dir: Path, path: str, reads: int = 20) -> int:
+    """How many Markdown conversions happen while one unchanged page is read ``reads`` times
+    (after a first read that may fill the cache)."""
+    import json
+
     import markdown
 
     from gate import create_app
@@ -181,15 +184,20 @@ def render_count(site_dir: Path, path: str, email: str, password: str, reads: in
 
     work = Path(tempfile.mkdtemp(prefix="render-count-"))
     try:
-        env = harness.gate_env(work, site_dir)
-        app = create_app({**_config_from_env(env), "TESTING": True, "WTF_CSRF_ENABLED": False})
-        client = app.test_client()
-        gate = harness.Gate(work, env)
+        gate = harness.Gate(work, harness.gate_env(work, site_dir))
         gate.cli("db", "upgrade")
-        users = {u["role"]: u for u in __import__("json").loads(gate.cli("demo", "--json").stdout)}
-        client.post("/auth/login", data={"email": users["client"]["email"],
-                                         "password": users["client"]["password"]})
-        client.get(path)  # first read may render (cold cache)
+        client_user = next(u for u in json.loads(gate.cli("demo", "--json").stdout)
+                           if u["role"] == "client")
+        env = gate.env
+        app = create_app({"INSTANCE_PATH": env["SOP_PORTAL_INSTANCE"], "TESTING": True,
+                          "WTF_CSRF_ENABLED": False,
+                          **{k: env[k] for k in ("SECRET_KEY", "DATABASE_URL", "OUTBOX_DIR",
+                                                 "SITE_DIR", "RESTRICTED_DIR",
+                                                 "MKDOCS_CONFIG")}})
+        client = app.test_client()
+        client.post("/auth/login", data={"email": client_user["email"],
+                                         "password": client_user["password"]})
+        client.get(path).close()
         markdown.Markdown.convert = counting  # type: ignore[method-assign]
         try:
             for _ in range(reads):
@@ -204,13 +212,6 @@ def render_count(site_dir: Path, path: str, email: str, password: str, reads: in
     return calls
 
 
-def _config_from_env(env: dict[str, str]) -> dict[str, object]:
-    keys = ("SECRET_KEY", "DATABASE_URL", "OUTBOX_DIR", "SITE_DIR", "RESTRICTED_DIR",
-            "MKDOCS_CONFIG")
-    return {"INSTANCE_PATH": env["SOP_PORTAL_INSTANCE"], **{k: env[k] for k in keys}}
-
-
-Step = Callable[[], None]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -325,9 +326,7 @@ def check_targets(scenarios: list[Scenario]) -> list[str]:
 def print_renders(site_dir: Path) -> None:
     """Report how often an unchanged restricted page is rendered over 20 reads."""
     try:
-        from gate import create_app  # noqa: F401
-        gate_site = site_dir
-        calls = render_count(gate_site, RESTRICTED_CANDIDATES[0], "", "")
+        calls = render_count(site_dir, RESTRICTED_CANDIDATES[0])
     except Exception as exc:  # noqa: BLE001 - reported, the table is already printed
         print(f"render check not run: {type(exc).__name__}: {exc}")
         return

@@ -130,22 +130,32 @@ def compute_due_date(
     """
     _exactly_one(account_type, terms, "account_type", "terms")
     _exactly_one(completed, invoice_date, "completed", "invoice_date")
+    chosen_terms = terms if terms is not None else _terms_of(account_type)
     event = previous = None
     if completed is not None:
         completed = completed.astimezone(tz)
+        invoiced = completed.date()
         if account_type is not None:
             event, previous = billing_events(account_type.rule, completed, calendar, tz)
-            invoice_date = event.at.date()
-        else:
-            invoice_date = completed.date()
-    if terms is None:
-        assert account_type is not None
-        terms = account_type.terms
-    assert invoice_date is not None
+            invoiced = event.at.date()
+    else:
+        invoiced = _required_date(invoice_date)
     return DueDateResult(
-        account_type=account_type, terms=terms, completed=completed, event=event,
-        previous_event=previous, due=due_date(terms, invoice_date, calendar),
+        account_type=account_type, terms=chosen_terms, completed=completed, event=event,
+        previous_event=previous, due=due_date(chosen_terms, invoiced, calendar),
     )
+
+
+def _terms_of(account_type: AccountType | None) -> Terms:
+    if account_type is None:
+        raise MissingInput("account_type", None, "give account_type or terms")
+    return account_type.terms
+
+
+def _required_date(day: date | None) -> date:
+    if day is None:
+        raise MissingInput("completed", None, "give completed or invoice_date")
+    return day
 
 
 def _exactly_one(first: object, second: object, first_name: str, second_name: str) -> None:

@@ -62,6 +62,7 @@ def normalise_email(raw: str) -> str:
 def slugify(name: str) -> str:
     """A URL-safe slug for a client account name (``Demo Client`` -> ``demo-client``)."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    ascii_name = ascii_name.replace("'", "")  # "Bob's Shop" -> "bobs-shop"
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
     if not slug:
         raise AccountError(f"cannot derive a slug from the account name {name!r}")

@@ -23,6 +23,7 @@ from flask import (
     render_template,
     request,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from gate import accounts, audit, mail, passwords, sessions, tokens
@@ -47,7 +48,7 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_FAILURES_PER_ACCOUNT": "5/15 minutes",
     "LINK_LIMIT_PER_IP": "10/hour",
     "LINK_LIMIT_PER_EMAIL": "3/15 minutes",
-    "TOKEN_LIMIT_PER_IP": "30/minute",
+    "TOKEN_LIMIT_PER_IP": "30/minute",  # nosec B105
     "LOGIN_DEFAULT_NEXT": "/members/",
     "PASSWORD_MAX_LENGTH": passwords.DEFAULT_MAX_LENGTH,
 }
@@ -141,7 +142,7 @@ def _no_store(response: Response) -> Response:
     deduct_when=_failed,
     scope="login-account",
 )
-def login() -> Response:
+def login() -> ResponseReturnValue:
     """Sign in with email and password; the same answer for every kind of failure."""
     form = LoginForm()
     if request.method != "POST":  # GET and HEAD
@@ -169,7 +170,7 @@ def login() -> Response:
 
 
 @bp.route("/logout", methods=["GET", "POST"])
-def logout() -> Response:
+def logout() -> ResponseReturnValue:
     """GET shows the sign-out buttons; POST (with its CSRF token) signs this browser out."""
     if request.method != "POST":  # GET and HEAD
         if not current_user.is_authenticated:
@@ -183,7 +184,7 @@ def logout() -> Response:
 
 @bp.post("/logout-everywhere")
 @login_required
-def logout_everywhere() -> Response:
+def logout_everywhere() -> ResponseReturnValue:
     """End every session of this user, on every device."""
     user = current_user._get_current_object()
     accounts.revoke_sessions(user, get_session())
@@ -201,7 +202,7 @@ def logout_everywhere() -> Response:
     scope="password-account",
 )
 @login_required
-def change_password() -> Response:
+def change_password() -> ResponseReturnValue:
     """Change the password (current one first); every other session of the user ends."""
     user: User = current_user._get_current_object()
     if not user.has_password:
@@ -256,7 +257,7 @@ def _apply_new_password(form: SetPasswordForm, user: User) -> bool:
     methods=["POST"],
     scope="link-email",
 )
-def link_request() -> Response:
+def link_request() -> ResponseReturnValue:
     """Ask for a one-time sign-in link; the answer is the same for every address."""
     form = EmailForm()
     if request.method != "POST":  # GET and HEAD
@@ -276,7 +277,7 @@ def link_request() -> Response:
         )
         mail.queue(db, user.email, "Your sign-in link for the SOP Portal", body)
         audit.record("link.request", user=user, outcome="sent")
-        mail.dispatch(current_app._get_current_object())
+        mail.dispatch()
     else:
         audit.record("link.request", email=email, outcome="ignored")
     return _page("auth/check_email.html", what="a sign-in link")
@@ -285,7 +286,7 @@ def link_request() -> Response:
 @bp.route("/link/<token>", methods=["GET", "POST"])
 @csrf.exempt  # the form checks its own token (see "Token pages")
 @limiter.limit(_limit("TOKEN_LIMIT_PER_IP"), methods=["POST"], scope="token-ip")
-def link_confirm(token: str) -> Response:
+def link_confirm(token: str) -> ResponseReturnValue:
     """GET (and HEAD) show a confirmation button; only its POST uses the link and signs in."""
     db = get_session()
     check = tokens.check(db, token, "link", _config(), utcnow())
@@ -311,7 +312,7 @@ def link_confirm(token: str) -> Response:
 
 # ---- invitations and password resets ----
 
-def _set_password_page(token: str, purpose: str) -> Response:
+def _set_password_page(token: str, purpose: str) -> ResponseReturnValue:
     """GET shows the new-password form; POST checks it, uses the token, signs the user in."""
     db = get_session()
     check = tokens.check(db, token, purpose, _config(), utcnow())
@@ -338,7 +339,7 @@ def _set_password_page(token: str, purpose: str) -> Response:
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 @csrf.exempt  # the form checks its own token (see "Token pages")
 @limiter.limit(_limit("TOKEN_LIMIT_PER_IP"), methods=["POST"], scope="token-ip")
-def invite(token: str) -> Response:
+def invite(token: str) -> ResponseReturnValue:
     """Accept an invitation: choose a password."""
     return _set_password_page(token, "invite")
 
@@ -346,7 +347,7 @@ def invite(token: str) -> Response:
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 @csrf.exempt  # the form checks its own token (see "Token pages")
 @limiter.limit(_limit("TOKEN_LIMIT_PER_IP"), methods=["POST"], scope="token-ip")
-def reset_confirm(token: str) -> Response:
+def reset_confirm(token: str) -> ResponseReturnValue:
     """Use a reset link: choose a new password."""
     return _set_password_page(token, "reset")
 
@@ -359,7 +360,7 @@ def reset_confirm(token: str) -> Response:
     methods=["POST"],
     scope="reset-email",
 )
-def reset_request() -> Response:
+def reset_request() -> ResponseReturnValue:
     """Ask for a password reset link; the answer is the same for every address."""
     form = EmailForm()
     if request.method != "POST":  # GET and HEAD
@@ -372,7 +373,7 @@ def reset_request() -> Response:
     if _password_user(user) and user is not None:
         send_token_mail(user, "reset")
         audit.record("reset.request", user=user, outcome="sent")
-        mail.dispatch(current_app._get_current_object())
+        mail.dispatch()
     else:
         audit.record("reset.request", email=email, outcome="ignored")
     return _page("auth/check_email.html", what="a link to choose a new password")

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import click
-from flask import Flask, current_app
+from flask import Flask, jsonify
 from flask.cli import with_appcontext
 
 from calculators import CalculatorError, DueDateResult, Proration, display_amount
@@ -42,7 +42,8 @@ def _run(compute: Any, params: Mapping[str, str | None]) -> Any:
 
 
 def _print_json(body: dict[str, Any]) -> None:
-    click.echo(current_app.json.response(body).get_data(as_text=True), nl=False)
+    # jsonify: the very serialisation the API answers with (compact, sorted, final newline)
+    click.echo(jsonify(body).get_data(as_text=True), nl=False)
 
 
 def _print_rows(title: str, rows: list[tuple[str, str]], explanation: str) -> None:

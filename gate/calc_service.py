@@ -81,6 +81,7 @@ class CalculatorSettings:
 
     def account_types(self) -> dict[str, AccountType]:
         """The current account types (re-read after the file changes)."""
+        stamp: int | None
         try:
             stamp = self.account_types_file.stat().st_mtime_ns
         except OSError:

@@ -88,5 +88,6 @@ def serve_command(host: str | None, port: int | None, workers: int | None) -> No
     argv = [sys.executable, "-m", "gunicorn", "--no-control-socket",
             "--workers", str(workers), "--bind", f"{host}:{port}",
             "--access-logfile", "-", "--forwarded-allow-ips", "127.0.0.1",
+            "--logger-class", "gate.accesslog.RedactingLogger",
             "gate.wsgi:app"]
     os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with gunicorn

@@ -90,6 +90,13 @@ class Item:
         return self.meta is not None
 
     @property
+    def valid_meta(self) -> Meta:
+        """The metadata of a valid item; ValueError for a broken one."""
+        if self.meta is None:
+            raise ValueError(f"{self.source}: {self.error}")
+        return self.meta
+
+    @property
     def title(self) -> str:
         """The declared title, or the file name when the item is broken."""
         return self.meta.title if self.meta else PurePosix.name(self.source)

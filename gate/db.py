@@ -132,7 +132,7 @@ def handle_operational_error(exc: OperationalError) -> Response:
     if has_app_context():
         _close_session(None)
         # The error page must not touch the database: show it as to an anonymous visitor.
-        g._login_user = current_app.login_manager.anonymous_user()
+        g._login_user = current_app.login_manager.anonymous_user()  # type: ignore[attr-defined]
     retry = int(current_app.config.get("DATABASE_RETRY_AFTER", 2))
     return handle_http_error(
         ServiceUnavailable(

@@ -65,7 +65,9 @@ def handle_http_error(exc: HTTPException) -> Response:
 
 def handle_unexpected(exc: Exception) -> Response:
     """Log an unexpected exception and answer 500 without revealing anything."""
-    log.exception("unexpected error on %s %s", request.method, request.path)
+    from gate.accesslog import redact
+
+    log.exception("unexpected error on %s %s", request.method, redact(request.path))
     return handle_http_error(InternalServerError())
 
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -58,8 +58,13 @@ def queue(session: Session, to: str, subject: str, body: str) -> MailMessage:
     return message
 
 
-def dispatch(app: Flask) -> None:
-    """Deliver queued mail: now (``inline``) or in this process's background thread."""
+def dispatch(app: Flask | None = None) -> None:
+    """Deliver queued mail: now (``inline``) or in this process's background thread.
+
+    ``app`` defaults to the current app.
+    """
+    if app is None:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
     if app.config.get("MAIL_DELIVERY", "background") == "inline":
         deliver_due(app)
         return

@@ -20,9 +20,8 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit
-from xml.etree.ElementTree import Element
 
 import markdown
 import yaml
@@ -30,6 +29,9 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
 from gate.content import FILES_DIR, PAGE_SUFFIX, page_key
+
+if TYPE_CHECKING:  # only for type hints: Markdown builds the tree, nothing parses XML here
+    from xml.etree.ElementTree import Element  # nosec B405
 
 # Modules a ``!!python/name:`` tag in mkdocs.yml may point into (formatters, emoji indexes).
 _ALLOWED_NAME_PREFIXES = ("pymdownx.", "material.", "markdown.", "pygments.")
@@ -88,7 +90,8 @@ _ConfigLoader.add_multi_constructor("!", _any_tag)
 def load_mkdocs_config(path: Path) -> dict[str, Any]:
     """``mkdocs.yml`` as a mapping, read with a loader that tolerates MkDocs' YAML tags."""
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_ConfigLoader)  # noqa: S506  # nosec B506
+        # _ConfigLoader is a SafeLoader that only adds MkDocs' tags.
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_ConfigLoader)  # nosec B506
     except OSError as exc:
         raise RenderError(f"{path}: cannot be read ({exc.strerror})") from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
@@ -167,7 +170,7 @@ class _LinkRewriter(Treeprocessor):
         super().__init__(md)
         self.source = source
 
-    def run(self, root: Element) -> None:
+    def run(self, root: Element) -> None:  # noqa: F821 - TYPE_CHECKING import
         for element in root.iter("a"):
             href = element.get("href")
             if href:

@@ -212,17 +212,16 @@ def unavailable(item: Item, reason: str) -> Response:
 
 def denied(item: Item) -> Response:
     """Signed in without a grant: 403, saying who may open the item and how to get access."""
-    assert item.meta is not None
-    wanted = ", ".join(item.meta.access)
-    _audit("access_denied", item.source, "denied", f"needs one of: {wanted}")
-    who = access.describe_access(item.meta.access)
+    meta = item.valid_meta
+    _audit("access_denied", item.source, "denied", f"needs one of: {', '.join(meta.access)}")
+    who = access.describe_access(meta.access)
     if wants_json():
         return json_error(403, "forbidden", f"This item is for {who}.")
     html = render_template(
         "members/denied.html",
         item=item,
         who=who,
-        help=access.access_help(item.meta.access),
+        help=access.access_help(meta.access),
         nav=navigation(catalogue(), None),
     )
     return Response(html, status=403, mimetype="text/html")
@@ -370,20 +369,20 @@ def show(page: str) -> Response | str:
         rendered = render_item(item)
     except (ContentError, RenderError, OSError) as exc:
         return unavailable(item, str(exc))
-    assert item.meta is not None
+    meta = item.valid_meta
     me = viewer()
     downloads = []
-    for entry in item.meta.downloads:
+    for entry in meta.downloads:
         target = cat.items.get(f"{FILES_DIR}/{entry}")
         if target is not None and target.meta is not None:
             downloads.append((target, me.may_open(target), teaser(target)))
     if wants_json():
-        return jsonify(title=item.meta.title, url=item.url, html=rendered.html)
+        return jsonify(title=meta.title, url=item.url, html=rendered.html)
     return render_template(
         "members/page.html",
         item=item,
         rendered=rendered,
-        who=access.describe_access(item.meta.access),
+        who=access.describe_access(meta.access),
         downloads=downloads,
         nav=navigation(cat, item),
     )
@@ -405,17 +404,17 @@ class Teaser:
 
 def teaser(item: Item) -> Teaser:
     """The public teaser of a valid item."""
-    assert item.meta is not None
+    meta = item.valid_meta
     return Teaser(
-        item, item.meta.title, item.meta.summary, access.describe_access(item.meta.access),
-        tuple(access.access_help(item.meta.access)),
+        item, meta.title, meta.summary, access.describe_access(meta.access),
+        tuple(access.access_help(meta.access)),
     )
 
 
 def _summary(item: Item) -> dict[str, Any]:
-    assert item.meta is not None
-    return {"title": item.meta.title, "url": item.url, "summary": item.meta.summary,
-            "kind": item.kind, "access": list(item.meta.access)}
+    meta = item.valid_meta
+    return {"title": meta.title, "url": item.url, "summary": meta.summary,
+            "kind": item.kind, "access": list(meta.access)}
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ SQLite and PostgreSQL behave the same.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     Boolean,
@@ -105,7 +105,7 @@ class User(Base):
     )
 
     # The raw id of the sign-in session this object was loaded for (not a column).
-    login_token = None
+    login_token = cast("str | None", None)
 
     @property
     def is_staff(self) -> bool:

@@ -18,7 +18,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, Response, current_app, redirect, request, session
+from flask import Flask, current_app, redirect, request, session
+from flask.typing import ResponseReturnValue
 from flask_login import login_user, logout_user
 from sqlalchemy import delete, select
 
@@ -124,7 +125,7 @@ def load_user(raw: str) -> User | None:
     return user
 
 
-def unauthorized() -> Response:
+def unauthorized() -> ResponseReturnValue:
     """Anonymous HTML requests go to sign-in (with a safe ``next``); JSON and XHR get 401."""
     if wants_json():
         return json_error(401, "unauthorized", "Sign in to open this item.")

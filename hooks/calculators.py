@@ -256,7 +256,8 @@ def calc_due_date_examples(marker: Marker, settings: CalculatorSettings) -> str:
         samples = WEEKLY_SAMPLES if isinstance(kind.rule, WeeklyRun) else MONTHLY_SAMPLES
         for completed in samples:
             result = run_due_date({"account_type": name, "completed": completed}, settings)
-            assert result.event is not None and result.completed is not None
+            if result.event is None or result.completed is None:  # pragma: no cover
+                raise MarkerError(f"account type {name} gave no billing run")
             rows.append([
                 kind.label, short_datetime(result.completed), short_datetime(result.event.at),
                 short_date(result.due.invoice_date), result.terms.expression,

@@ -42,19 +42,18 @@ def known_sections() -> frozenset[str]:
 
 
 def _order(item: Item) -> tuple[int, str, bool, str]:
-    assert item.meta is not None
-    first = item.meta.access[0]
+    meta = item.valid_meta
+    first = meta.access[0]
     rank = {"clients": 0, "staff": 9}.get(first, 1 if first.startswith("client:") else 5)
-    who = access.describe_access(item.meta.access)
-    return rank, who, item.kind == "file", item.meta.title.casefold()
+    who = access.describe_access(meta.access)
+    return rank, who, item.kind == "file", meta.title.casefold()
 
 
 def render_teasers(items: Iterable[Item]) -> str:
     """The teaser list as HTML, grouped by audience (titles and summaries escaped)."""
     groups: dict[str, list[Item]] = {}
     for item in sorted((i for i in items if i.meta is not None), key=_order):
-        assert item.meta is not None
-        groups.setdefault(access.describe_access(item.meta.access), []).append(item)
+        groups.setdefault(access.describe_access(item.valid_meta.access), []).append(item)
     if not groups:
         return "<p>There are no restricted items yet.</p>\n"
     out = ['<div class="sop-teasers">']
@@ -62,11 +61,11 @@ def render_teasers(items: Iterable[Item]) -> str:
         out.append(f"<h3>For {html.escape(who)}</h3>")
         out.append("<ul>")
         for item in members:
-            assert item.meta is not None
+            meta = item.valid_meta
             kind = " (download)" if item.kind == "file" else ""
-            summary = f": {html.escape(item.meta.summary)}" if item.meta.summary else ""
+            summary = f": {html.escape(meta.summary)}" if meta.summary else ""
             out.append(
-                f'<li><a href="{html.escape(item.url)}">{html.escape(item.meta.title)}</a>'
+                f'<li><a href="{html.escape(item.url)}">{html.escape(meta.title)}</a>'
                 f"{kind}{summary} <em>(sign in to open)</em></li>"
             )
         out.append("</ul>")

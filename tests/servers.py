@@ -540,11 +540,13 @@ class HttpClient:
 
     ``host`` overrides the Host header (the public name behind a loopback address); with
     ``ssl_context`` the connection is HTTPS; ``headers`` go with every request. Form posts
-    send a same-origin Referer, as a browser does (Flask-WTF checks it over HTTPS).
+    send a same-origin Referer and Origin, as a browser does (Flask-WTF checks the Referer over
+    HTTPS); ``origin`` sets that origin when the client stands in for a proxy.
     """
 
     def __init__(self, base_url: str, *, host: str | None = None,
-                 ssl_context: Any = None, headers: Mapping[str, str] | None = None) -> None:
+                 ssl_context: Any = None, headers: Mapping[str, str] | None = None,
+                 origin: str | None = None) -> None:
         from urllib.parse import urlsplit
 
         parts = urlsplit(base_url)
@@ -553,12 +555,13 @@ class HttpClient:
         self.host = host or parts.netloc
         self.ssl_context = ssl_context
         self.headers = dict(headers or {})
+        self._origin = origin
         self.cookies: dict[str, str] = {}
 
     @property
     def origin(self) -> str:
         """The origin a browser would see: scheme and public host."""
-        return f"{self.scheme}://{self.host}"
+        return self._origin or f"{self.scheme}://{self.host}"
 
     def request(self, method: str, path: str, *, headers: Mapping[str, str] | None = None,
                 form: Mapping[str, str] | None = None, timeout: float = 15.0) -> Reply:

@@ -50,7 +50,7 @@ def test_normalise_email(raw, expected):
 @pytest.mark.parametrize(
     ("name", "slug"),
     [("Demo Client", "demo-client"), ("  Acme   (Pty) Ltd. ", "acme-pty-ltd"),
-     ("Café Ümlaut", "cafe-umlaut"), ("!!!", None)],
+     ("Café Ümlaut", "cafe-umlaut"), ("Bob’s Shop", "bobs-shop"), ("!!!", None)],
 )
 def test_slugify(name, slug):
     if slug is None:

@@ -120,3 +120,15 @@ def test_the_limits_use_the_client_address_not_a_spoofed_header(app, client_user
         for i, c in enumerate(clients)
     ]
     assert statuses == [302, 302, 429]
+
+
+def test_wrong_current_passwords_are_limited_per_account(app, client, client_user, login,
+                                                         hashes):
+    app.config.update(LOGIN_FAILURES_PER_ACCOUNT="2/15 minutes")
+    login(client, "alice@example.com", TEST_PASSWORD)
+    data = {"current_password": "not my password!", "password": "new passphrase 12345",
+            "confirm": "new passphrase 12345"}
+    assert [post_form(client, "/auth/password", data).status_code for _ in range(2)] == [400, 400]
+    counted = len(hashes)
+    blocked = post_form(client, "/auth/password", {**data, "current_password": TEST_PASSWORD})
+    assert blocked.status_code == 429 and len(hashes) == counted

@@ -49,6 +49,7 @@ class Portal:
     url: str
     env: dict[str, str]
     smtp: servers.SmtpSink
+    admin: Any  # the app `sop-portal` builds from `env`, for the admin commands
     users: list[DemoUser] = field(default_factory=list)
 
     def user(self, role: str, audience: str | None = None) -> DemoUser:
@@ -60,7 +61,7 @@ class Portal:
 
     def cli(self, *args: str) -> str:
         """Run ``sop-portal ARGS`` against this portal's database; its standard output."""
-        return servers.run_cli(self.env, *args).stdout
+        return servers.invoke(self.admin, *args)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -104,8 +105,14 @@ def portal(tmp_path_factory: pytest.TempPathFactory, site_dir: Path,
         "OUTBOX_DIR": str(folder / "outbox"),
     })
     servers.run_cli(env, "db", "upgrade")
-    with servers.gunicorn(env, log_dir=folder, port=port) as gate:
-        yield Portal(gate.url, env, smtp_server)
+    admin = servers.portal_app(env)
+    try:
+        with servers.gunicorn(env, log_dir=folder, port=port) as gate:
+            yield Portal(gate.url, env, smtp_server, admin)
+    finally:
+        from gate.db import database
+
+        database(admin).engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -77,6 +77,7 @@ class Production:
         client = servers.HttpClient(
             self.gates[index].url, host=PUBLIC_HOST,
             headers={"X-Forwarded-For": servers.LOOPBACK, "X-Forwarded-Proto": "https"},
+            origin=PUBLIC_BASE_URL,
         )
         client.cookies.update(cookies or {})
         return client

@@ -65,3 +65,28 @@ def audit_events(app, action: str) -> list:
 
     with app.app_context():
         return [e for e in audit.events(get_session()) if e.action == action]
+
+
+def hostile_tree(tree: Path) -> Path:
+    """Add to ``tree`` everything that must never be served; returns ``tree``.
+
+    Expects ``outside-secret.txt`` next to ``tree`` (outside it).
+    """
+    outside = tree.parent / "outside-secret.txt"
+    write_tree(tree, {
+        "files/.hidden.txt": SECRET,
+        "files/.hidden.txt.meta.yml": "access: [clients]\n",
+        ".secret.md": "---\ntitle: S\naccess: [clients]\n---\n" + SECRET,
+        "files/forms/form.docx~": SECRET,
+        "files/forms/form.docx.bak": SECRET,
+        "files/forms/.form.docx.swp": SECRET,
+        "guide.md~": SECRET,
+        "files/forms/con.docx": SECRET,
+        "files/forms/con.docx.meta.yml": "access: [clients]\n",
+        "files/CON": SECRET,
+        "files/CON.meta.yml": "access: [clients]\n",
+    })
+    (tree / "files" / "link-out.txt").symlink_to(outside)
+    (tree / "files" / "link-out.txt.meta.yml").write_text("access: [clients]\n")
+    (tree / "files" / "dirlink").symlink_to(tree.parent, target_is_directory=True)
+    return tree

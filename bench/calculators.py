@@ -1,0 +1,229 @@
+"""Benchmark the billing calculators: in-process rates and the API under gunicorn.
+
+Prints prorations per second and due dates per second computed in this process, then API
+requests per second for both calculators served by gunicorn (sync workers, one per core) on a
+free loopback port, loaded with wrk when it is installed (otherwise a small Python client).
+Each figure is printed with the machine's core count. Rate limits are switched off for the
+load test (RATELIMIT_ENABLED=false), and the benchmark says so.
+
+    .venv/bin/python bench/calculators.py [--seconds 3] [--api-seconds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from calculators import (  # noqa: E402
+    DEFAULT_ACCOUNT_TYPES_FILE,
+    BusinessCalendar,
+    Method,
+    compute_due_date,
+    currency,
+    parse_account_types,
+    prorate_go_live,
+)
+
+CORES = os.cpu_count() or 1
+LOOPBACK = "127.0.0.1"
+API_PATHS = {
+    "prorate": "/api/v1/prorate/go-live?monthly_fee=2000&go_live=2026-01-07",
+    "due-date": "/api/v1/due-date?account_type=eft&completed=2026-04-01T10:00",
+}
+
+
+def rate(work: Callable[[int], object], seconds: float) -> float:
+    """Calls of ``work(i)`` per second over about ``seconds`` seconds."""
+    count, start = 0, time.perf_counter()
+    deadline = start + seconds
+    while True:
+        for _ in range(200):
+            work(count)
+            count += 1
+        now = time.perf_counter()
+        if now >= deadline:
+            return count / (now - start)
+
+
+def in_process(seconds: float) -> None:
+    """Prorations and due dates per second, single thread."""
+    usd = currency("USD")
+    fees = [Decimal("2000"), Decimal("1999.95"), Decimal("12345.67")]
+    start = date(2026, 1, 1)
+
+    def prorate(i: int) -> object:
+        go_live = start + timedelta(days=i % 730)
+        method = Method.ACTUAL if i % 2 else Method.THIRTY
+        return prorate_go_live(fees[i % 3], go_live, currency=usd, method=method).as_dict()
+
+    calendar = BusinessCalendar.for_country("ZA")
+    tz = ZoneInfo("Africa/Johannesburg")
+    types = list(parse_account_types(DEFAULT_ACCOUNT_TYPES_FILE.read_text("utf-8")).values())
+    first = datetime(2026, 1, 1, 9, 0, tzinfo=tz)
+
+    def due(i: int) -> object:
+        signed_off = first + timedelta(minutes=97 * i % (60 * 24 * 730))
+        return compute_due_date(account_type=types[i % 3], completed=signed_off,
+                                calendar=calendar, tz=tz).as_dict()
+
+    due(0)  # warm the holiday tables
+    print(f"in-process prorations/s: {rate(prorate, seconds):,.0f} "
+          f"(1 thread; machine has {CORES} cores)")
+    print(f"in-process due dates/s:  {rate(due, seconds):,.0f} "
+          f"(1 thread; machine has {CORES} cores)")
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket() as sock:
+        sock.bind((LOOPBACK, 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_up(url: str, timeout: float = 30.0) -> None:
+    """Poll ``url`` until it answers 200."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback
+                if response.status == 200:
+                    return
+        except (OSError, urllib.error.URLError):
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
+
+
+def start_gunicorn(workdir: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+    """The gate under gunicorn (sync workers) on ``port``; output in ``workdir/gunicorn.log``."""
+    instance = workdir / "instance"
+    instance.mkdir()
+    env = {
+        **os.environ,
+        "SOP_PORTAL_INSTANCE": str(instance),
+        "DATABASE_URL": f"sqlite:///{instance / 'bench.sqlite3'}",
+        "OUTBOX_DIR": str(instance / "outbox"),
+        "SITE_DIR": str(workdir / "site"),
+        "RATELIMIT_ENABLED": "false",
+    }
+    argv = [sys.executable, "-m", "gunicorn", "--no-control-socket", "--worker-class", "sync",
+            "--workers", str(workers), "--bind", f"{LOOPBACK}:{port}", "--log-level",
+            "warning", "gate.wsgi:app"]
+    log = (workdir / "gunicorn.log").open("wb")
+    return subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log,  # noqa: S603 - fixed argv
+                            stderr=subprocess.STDOUT)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop gunicorn by its process id (TERM, then KILL)."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+
+
+def with_wrk(url: str, seconds: int) -> tuple[float, str]:
+    """Requests per second and the p99 latency measured by wrk."""
+    wrk = shutil.which("wrk")
+    assert wrk is not None
+    result = subprocess.run(  # noqa: S603 - fixed argv, loopback URL
+        [wrk, f"-t{min(CORES, 4)}", "-c32", f"-d{seconds}s", "--latency", url],
+        capture_output=True, text=True, check=True, timeout=seconds + 30,
+    )
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", result.stdout).group(1))  # type: ignore[union-attr]
+    p99 = re.search(r"99%\s+(\S+)", result.stdout)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", result.stdout)
+    if non2xx:
+        raise RuntimeError(f"{non2xx.group(1)} error answers from {url}")
+    return rps, p99.group(1) if p99 else "?"
+
+
+def with_python(port: int, path: str, seconds: int) -> tuple[float, str]:
+    """Requests per second from 8 keep-alive client threads (when wrk is missing)."""
+    counts: list[int] = []
+    deadline = time.monotonic() + seconds
+
+    def client() -> None:
+        connection = http.client.HTTPConnection(LOOPBACK, port, timeout=10)
+        done = 0
+        while time.monotonic() < deadline:
+            connection.request("GET", path)
+            response = connection.getresponse()
+            response.read()
+            if response.status != 200:
+                raise RuntimeError(f"{response.status} from {path}")
+            done += 1
+        counts.append(done)
+
+    threads = [threading.Thread(target=client) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(counts) / seconds, "n/a"
+
+
+def api(seconds: int) -> None:
+    """API requests per second under gunicorn on loopback."""
+    workers = CORES
+    with tempfile.TemporaryDirectory(prefix="sop-calc-bench-") as folder:
+        workdir = Path(folder)
+        (workdir / "site").mkdir()
+        port = free_port()
+        server = start_gunicorn(workdir, port, workers)
+        try:
+            wait_until_up(f"http://{LOOPBACK}:{port}/api/v1/account-types")
+            tool = "wrk -c32" if shutil.which("wrk") else "python client, 8 threads"
+            print(f"API under gunicorn ({workers} sync workers, {tool}, {seconds} s each, "
+                  "rate limits off):")
+            for name, path in API_PATHS.items():
+                for _ in range(20 * workers):  # warm every worker up
+                    urllib.request.urlopen(f"http://{LOOPBACK}:{port}{path}",  # noqa: S310
+                                           timeout=10).read()
+                if shutil.which("wrk"):
+                    rps, p99 = with_wrk(f"http://{LOOPBACK}:{port}{path}", seconds)
+                else:
+                    rps, p99 = with_python(port, path, seconds)
+                print(f"  API {name} requests/s: {rps:,.0f} (p99 {p99}; "
+                      f"machine has {CORES} cores, shared by server and client)")
+        finally:
+            stop(server)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=3.0, help="per in-process figure")
+    parser.add_argument("--api-seconds", type=int, default=5, help="per API endpoint")
+    args = parser.parse_args()
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"SOP Portal calculators benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
+          f"Python {sys.version.split()[0]}, {CORES} cores, load average {load}")
+    in_process(args.seconds)
+    api(args.api_seconds)
+
+
+if __name__ == "__main__":
+    main()

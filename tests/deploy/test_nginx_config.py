@@ -1,0 +1,170 @@
+"""`sop-portal nginx-config`: the template filled in from the configuration, values checked."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from gate import deploy_cli
+from gate.deploy_cli import DeployConfigError
+from gate.security import build_csp, load_script_hashes
+from tests import servers
+from tests.conftest import require_system
+
+TEMPLATE = servers.ROOT / "deploy" / "nginx.conf"
+
+
+@pytest.mark.parametrize(
+    ("value", "tls", "expected"),
+    [
+        ("80", False, "80"),
+        ("127.0.0.1:8080", False, "127.0.0.1:8080"),
+        ("[::1]:443", True, "[::1]:443 ssl"),
+        ("443", True, "443 ssl"),
+        ("0", False, None),
+        ("70000", False, None),
+        ("80; include /etc/passwd", False, None),
+        ("localhost:80 default_server", False, None),
+        ("", False, None),
+    ],
+)
+def test_listen_address(value, tls, expected):
+    if expected is None:
+        with pytest.raises(DeployConfigError, match="--listen"):
+            deploy_cli.listen_address(value, tls=tls)
+    else:
+        assert deploy_cli.listen_address(value, tls=tls) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("127.0.0.1:8000", True),
+        ("gate-2.internal:8000", True),
+        ("unix:/run/sop-portal/gunicorn.sock", True),
+        ("8000", False),  # a host is needed
+        ("127.0.0.1:8000; server evil:80", False),
+        ("unix:/run/x.sock max_fails=0;", False),
+        ("http://127.0.0.1:8000", False),
+    ],
+)
+def test_upstream_address(value, ok):
+    if ok:
+        assert deploy_cli.upstream_address(value) == value
+    else:
+        with pytest.raises(DeployConfigError, match="--upstream"):
+            deploy_cli.upstream_address(value)
+
+
+@pytest.mark.parametrize(
+    ("path", "ok"),
+    [
+        ("/srv/sop-portal/site", True),
+        ("/srv/sop portal/site", False),
+        ("/srv/site;evil", False),
+        ("/srv/$site", False),
+        ("/srv/{site}", False),
+        ('/srv/"site"', False),
+    ],
+)
+def test_paths_cannot_carry_nginx_syntax(path, ok):
+    if ok:
+        assert deploy_cli.absolute_path(path, "SITE_DIR") == path + "/"
+    else:
+        with pytest.raises(DeployConfigError, match="SITE_DIR"):
+            deploy_cli.absolute_path(path, "SITE_DIR")
+
+
+@pytest.mark.parametrize(
+    ("template", "values", "message"),
+    [
+        ("a {{ONE}} b", {"ONE": "1"}, None),
+        ("a {{ONE}} b {{TWO}}", {"ONE": "1"}, "no value for template placeholder.*TWO"),
+        ("a {{ONE}} b", {"ONE": "1", "TWO": "2"}, "template has no placeholder.*TWO"),
+    ],
+)
+def test_render_refuses_missing_and_unused_values(template, values, message):
+    if message is None:
+        assert deploy_cli.render(template, values) == "a 1 b"
+    else:
+        with pytest.raises(DeployConfigError, match=message):
+            deploy_cli.render(template, values)
+
+
+def _config_args(tmp_path: Path, *extra: str) -> list[str]:
+    return ["nginx-config", "--listen", "127.0.0.1:8080", "--upstream", "127.0.0.1:8000",
+            "--runtime-dir", str(tmp_path / "run"), "--log-dir", str(tmp_path / "log"), *extra]
+
+
+def test_the_output_carries_the_builds_csp_and_the_configured_folders(runner, app, site_dir,
+                                                                      tmp_path):
+    result = runner.invoke(args=_config_args(tmp_path, "--upstream", "10.0.0.2:8000"))
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    assert "{{" not in text
+    assert build_csp(load_script_hashes(site_dir)) in text
+    assert f"root {site_dir.resolve()}/;" in text
+    restricted_files = (servers.ROOT / "restricted" / "files").resolve()
+    assert f"alias {restricted_files}/;" in text
+    assert "server 127.0.0.1:8000;" in text and "server 10.0.0.2:8000;" in text
+    assert "listen 127.0.0.1:8080;" in text and "ssl_certificate" not in text
+
+
+def test_tls_options_turn_on_tls(runner, app, tmp_path):
+    (tmp_path / "cert.pem").write_text("x")
+    (tmp_path / "key.pem").write_text("x")
+    result = runner.invoke(args=_config_args(
+        tmp_path, "--tls-cert", str(tmp_path / "cert.pem"), "--tls-key", str(tmp_path / "key.pem"),
+        "--output", str(tmp_path / "nginx.conf")))
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "nginx.conf").read_text()
+    assert "listen 127.0.0.1:8080 ssl;" in text
+    assert f"ssl_certificate {tmp_path / 'cert.pem'};" in text
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--listen", "eighty"], "--listen 'eighty'"),
+        (["--upstream", "a b:1"], "--upstream"),
+        (["--user", "root; daemon off"], "--user"),
+        (["--tls-cert", "/tmp/cert.pem"], "--tls-cert and --tls-key go together"),
+        (["--template", "/no/such/template"], "cannot read template"),
+        (["--server-name", "evil;"], "--server-name"),
+    ],
+)
+def test_bad_options_exit_2_with_one_line(runner, app, tmp_path, extra, message):
+    result = runner.invoke(args=_config_args(tmp_path, *extra))
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_an_unbuilt_site_is_refused(runner, app, tmp_path):
+    app.config["SITE_DIR"] = str(tmp_path / "not-built")
+    result = runner.invoke(args=_config_args(tmp_path))
+    assert result.exit_code == 2
+    assert "build the site first" in result.stderr
+
+
+def test_nginx_accepts_the_output(runner, app, tmp_path):
+    require_system(Path(servers.NGINX).exists(), "nginx")
+    conf = tmp_path / "nginx.conf"
+    result = runner.invoke(args=_config_args(tmp_path, "--output", str(conf)))  # www-data
+    assert result.exit_code == 0, result.output
+    for folder in ("run", "log"):
+        (tmp_path / folder).mkdir()
+    check = subprocess.run(  # noqa: S603 - fixed binary
+        [servers.NGINX, "-t", "-c", str(conf), "-p", f"{tmp_path}/",
+         "-e", str(tmp_path / "log" / "startup.log")],
+        capture_output=True, text=True, check=False,
+    )
+    assert check.returncode == 0, check.stderr
+
+
+def test_the_repository_template_has_exactly_the_known_placeholders():
+    names = set(deploy_cli._PLACEHOLDER.findall(TEMPLATE.read_text(encoding="utf-8")))
+    assert names == {"USER", "LISTEN", "SERVER_NAME", "GATE_SERVERS", "SITE_DIR",
+                     "RESTRICTED_FILES_DIR", "RUNTIME_DIR", "LOG_DIR", "MIME_TYPES", "CSP", "TLS"}
