@@ -30,7 +30,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+# bench/ itself must not be on the path: bench/calculators.py would shadow the calculators
+# package the gate imports. The shared helpers live in bench/lib/.
+_BENCH = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _BENCH]
+sys.path.insert(0, str(_BENCH / "lib"))
 
 import harness  # noqa: E402
 import mkdocs_sizes  # noqa: E402
@@ -245,6 +249,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             failures += [f"({s.key}) had {s.result.errors} errors" for s in runnable
                          if s.result and s.result.errors]
             failures += check_targets(scenarios)
+            h = next((s for s in scenarios if s.key == "h" and s.result), None)
+            if h is not None:
+                seconds = nginx_confs.revocation_delay(h, gate_of(running))
+                verdict = "PASS" if seconds is not None and seconds <= 5.5 else "FAIL"
+                shown = f"{seconds:.1f} s" if seconds is not None else "never (30 s)"
+                print(f"stretch (h) revocation takes effect within 5 s: {shown} {verdict}")
         print_renders(site_dir)
         if not args.skip_build:
             failures += print_build_times(real, work)
@@ -276,6 +286,7 @@ def build_scenarios(work: Path, site_dir: Path, nginx: str,
     bare_cookie = bare_browser.cookie_header()
 
     gate = harness.prepare_gate(work / "gate", site_dir)
+    GATES.append(gate)
     server = harness.start_gate(gate)
     running.append(server)
     client = harness.demo_user(gate, "client")
@@ -299,6 +310,14 @@ def build_scenarios(work: Path, site_dir: Path, nginx: str,
     scenarios += nginx_confs.production_scenarios(nginx, work, site_dir, gate, running,
                                                   restricted, signed, marker, Scenario)
     return scenarios
+
+
+def gate_of(running: list[harness.Server]) -> harness.Gate:
+    """The gate instance started by :func:`build_scenarios`."""
+    return GATES[-1]
+
+
+GATES: list[harness.Gate] = []
 
 
 def check_targets(scenarios: list[Scenario]) -> list[str]:

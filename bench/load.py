@@ -6,7 +6,7 @@ Each virtual user signs in with the real form (CSRF token, production argon2 cos
 loops over: a restricted page, a restricted download, a calculator call, a public page; every
 ``--resign-every`` rounds it signs out and in again. The run stops at ``--duration`` seconds
 or ``--max-requests`` requests, whichever comes first. Rate limits are raised explicitly for
-the run (bench/load_app.py; printed below): every request comes from 127.0.0.1.
+the run (bench/lib/load_app.py; printed below): every request comes from 127.0.0.1.
 
 Prints requests, errors (must be 0) and p50/p99 latency per kind, then checks that the audit
 log holds exactly one entry per sign-in and per download made. Exits 1 on any error or
@@ -28,7 +28,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+# bench/ itself must not be on the path: bench/calculators.py would shadow the calculators
+# package the gate imports. The shared helpers live in bench/lib/.
+_BENCH = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _BENCH]
+sys.path.insert(0, str(_BENCH / "lib"))
 
 import harness  # noqa: E402
 import load_app  # noqa: E402
@@ -281,7 +285,7 @@ def run(args: argparse.Namespace, work: Path) -> int:
     port = harness.free_port()
     gate.server = harness.start_process(
         "gate", harness.gunicorn_argv("load_app:app", port, args.workers,
-                                      extra=["--chdir", str(harness.ROOT / "bench")]),
+                                      extra=["--pythonpath", str(harness.ROOT / "bench/lib")]),
         port, work, env=env, ready_path="/healthz",
     )
     try:

@@ -321,15 +321,19 @@ def _regular_file(root: Path, entry: os.DirEntry[str], rel: str,
     return st if stat.S_ISREG(st.st_mode) else None
 
 
-def _walk(root: Path, folder: Path, problems: list[ContentError]) -> Iterator[_Found]:
-    """Regular files under ``folder`` (never through a symlinked folder), names filtered."""
+def _walk(root: Path, folder: str, prefix: str,
+          problems: list[ContentError]) -> Iterator[_Found]:
+    """Regular files under ``folder`` (never through a symlinked folder), names filtered.
+
+    ``prefix`` is ``folder`` relative to ``root`` with a trailing slash ("" at the root).
+    """
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError as exc:
-        problems.append(ContentError(str(folder), f"cannot be listed ({exc.strerror})"))
+        problems.append(ContentError(prefix or str(folder), f"cannot be listed ({exc.strerror})"))
         return
     for entry in entries:
-        rel = Path(entry.path).relative_to(root).as_posix()
+        rel = prefix + entry.name
         try:
             rel.encode("utf-8")
         except UnicodeEncodeError:
@@ -342,7 +346,7 @@ def _walk(root: Path, folder: Path, problems: list[ContentError]) -> Iterator[_F
             continue
         if entry.is_dir(follow_symlinks=False):
             if not is_ignored_name(entry.name):
-                yield from _walk(root, Path(entry.path), problems)
+                yield from _walk(root, entry.path, rel + "/", problems)
             continue
         if entry.is_symlink() and entry.is_dir():
             problems.append(ContentError(rel, "symlinked folders are not followed"))
@@ -410,7 +414,7 @@ def list_items(
     pages: list[_Found] = []
     downloads: list[_Found] = []
     sidecars: dict[str, _Found] = {}
-    for found in _walk(root, root, catalogue.problems):
+    for found in _walk(root, str(root), "", catalogue.problems):
         name = PurePosix.name(found.source)
         if found.source.startswith(FILES_DIR + "/"):
             if name.lower().endswith(SIDECAR_SUFFIX):

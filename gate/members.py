@@ -116,7 +116,11 @@ def catalogue() -> Catalogue:
         if known != st.items_sections:
             st.items.clear()
             st.items_sections = known
-    return list_items(restricted_root(), known, st.items)
+    found = list_items(restricted_root(), known, st.items)
+    if len(st.items) > 2 * len(found.items) + 50:  # old versions of edited files
+        with st.lock:
+            st.items.clear()
+    return found
 
 
 def render_item(item: Item) -> Rendered:

@@ -356,9 +356,9 @@ def widget_due_date(ident: str, settings: CalculatorSettings) -> str:
     fields = [
         '<fieldset class="sop-calc__choice"><legend>Work out from</legend>'
         '<label><input type="radio" name="basis" value="account_type" checked> '
-        "The client's account type</label>"
+        "The client's type of account</label>"
         '<label><input type="radio" name="basis" value="terms"> '
-        "Payment terms I type</label></fieldset>",
+        "Terms I type in</label></fieldset>",
         _field(f"{ident}-type", "Account type",
                f'<select id="{ident}-type" name="account_type">{options}</select>'),
         _field(f"{ident}-terms", "Payment terms",
@@ -370,7 +370,7 @@ def widget_due_date(ident: str, settings: CalculatorSettings) -> str:
         '<label><input type="radio" name="start" value="completed" checked> '
         "When the work was signed off</label>"
         '<label><input type="radio" name="start" value="invoice_date"> '
-        "An invoice date</label></fieldset>",
+        "The invoice's date</label></fieldset>",
         _field(f"{ident}-completed", "Signed off at (local time)",
                _input(f"{ident}-completed", "completed", "datetime-local",
                       extra=f' step="60" min="{first}-01-01T00:00" max="{last}-12-31T23:59"')),

@@ -1,9 +1,9 @@
 """A real Chromium (Debian's, through Playwright) against a real gunicorn on loopback.
 
 One browser for the whole session, a fresh context (a fresh profile: no cookies, no storage)
-for every test. The portal is ``sop-portal serve`` with a fresh instance folder, the session's
-strict build of the site, the demo accounts and a real SMTP server (aiosmtpd, the session's
-``smtp_server``).
+for every test. The portal is ``sop-portal serve`` with a fresh instance folder, a strict build
+of the site for the portal's address, the demo accounts and a real SMTP server (aiosmtpd, the
+session's ``smtp_server``).
 
 A failing test leaves a screenshot and the page's HTML in ``tests/artifacts/failures/``;
 ``snapshot(page, name)`` saves the screenshots a person looks at after a passing run.
@@ -89,16 +89,18 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
-def portal(tmp_path_factory: pytest.TempPathFactory, site_dir: Path,
+def portal(tmp_path_factory: pytest.TempPathFactory,
            smtp_server: servers.SmtpSink) -> Iterator[Portal]:
-    """``sop-portal serve`` on a free loopback port with the demo accounts."""
+    """``sop-portal serve`` on a free loopback port, with the site built for that address."""
     folder = tmp_path_factory.mktemp("browser-portal")
     port = servers.free_port()
+    base = f"http://{servers.LOOPBACK}:{port}"
+    site_dir = servers.build_site(folder / "site", base + "/")
     env = servers.sop_env({
         "SOP_PORTAL_INSTANCE": str(folder / "instance"),
         "DATABASE_URL": f"sqlite:///{folder / 'instance' / 'portal.sqlite3'}",
         "SECRET_KEY": secrets.token_hex(32),
-        "PUBLIC_BASE_URL": f"http://{servers.LOOPBACK}:{port}",
+        "PUBLIC_BASE_URL": base,
         "SITE_DIR": str(site_dir),
         "RESTRICTED_DIR": str(servers.ROOT / "restricted"),
         "SMTP_URL": smtp_server.url,

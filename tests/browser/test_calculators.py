@@ -76,11 +76,9 @@ def test_widgets_work_after_instant_navigation(page):
     widget.scroll_into_view_if_needed()
     snapshot(page, "calculator-proration")
 
-    # On to the billing SOP and its due-date widget, still without a page load.
-    page.goto("/sops/billing/")
-    page.evaluate("window.__sopNoReload = true")
-    click_nav(page, "Calculators", re.compile(r"/calculators/$"))
-    click_nav(page, "Billing SOP", re.compile(r"/sops/billing/$"))
+    # On to the billing SOP (the first page of the Procedures tab) and its due-date widget,
+    # still without a page load.
+    click_nav(page, "Procedures", re.compile(r"/sops/billing/$"))
     due = run_due_date(page, "eft", "2026-11-18T10:00")
     due.locator(".sop-calc__result").wait_for()
     # Wednesday's sign-off goes into Friday's 14:00 run (2026-11-20); net 14 -> 2026-12-04.

@@ -1,7 +1,7 @@
 """The gate as the load test serves it: ``create_app`` with the rate limits raised.
 
 The limits exist to slow down password guessing from one address; a load test sends every
-request from 127.0.0.1, so it raises them explicitly (``bench/load.py`` prints this) instead of
+request from 127.0.0.1, so it raises them explicitly (bench/load.py prints this) instead of
 turning the limiter off: the limiter still runs on every request, as in production.
 """
 

@@ -109,3 +109,22 @@ def production_scenarios(nginx: str, work: Path, site_dir: Path, gate: harness.G
         running.append(server)
         rows.append(scenario(key, label, server.base, restricted, signed, marker))
     return rows
+
+
+def revocation_delay(h: Any, gate: harness.Gate, limit: float = 30.0) -> float | None:
+    """Revoke the signed-in demo client, then time until (h) stops answering its page."""
+    import time
+
+    client = harness.demo_user(gate, "client")
+    browser = harness.Browser(h.base)
+    status, _, _ = browser.request(h.path, headers=h.headers)
+    if status != 200:
+        raise RuntimeError(f"(h) answered {status} before the revocation")
+    gate.cli("users", "revoke", client["email"])
+    start = time.monotonic()
+    while time.monotonic() - start < limit:
+        status, _, _ = browser.request(h.path, headers=h.headers)
+        if status != 200:
+            return time.monotonic() - start
+        time.sleep(0.1)
+    return None
