@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, abort, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,16 @@ def handle_unexpected(exc: Exception) -> Response:
     return handle_http_error(InternalServerError())
 
 
+def refuse_undecodable_query() -> None:
+    """Answer 400 when the raw query string is not valid UTF-8 (Werkzeug would raise later)."""
+    try:
+        request.args  # noqa: B018 - parsing is the check
+    except UnicodeDecodeError:
+        abort(400, description="The query string is not valid UTF-8.")
+
+
 def init_app(app: Flask) -> None:
     """Register the error handlers on ``app``."""
+    app.before_request(refuse_undecodable_query)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, handle_unexpected)

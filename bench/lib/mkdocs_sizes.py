@@ -2,7 +2,8 @@
 
 A generated site inherits the real ``mkdocs.yml`` (``INHERIT``: same theme, features,
 extensions, plugins and hooks) and replaces only ``docs_dir``, ``site_dir`` and ``nav``, so
-the time per page measures the project's own settings (``navigation.prune`` above all).
+the time per page measures the project's own settings (``navigation.prune`` above all). The
+navigation is a tree, as a real large site's would be: groups of 10 sections of 10 pages.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES_PER_SECTION = 25
+PAGES_PER_SECTION = 10
+SECTIONS_PER_GROUP = 10
 
 
 @dataclass
@@ -111,10 +113,12 @@ def generate_site(pages: int, folder: Path) -> Path:
         text = page_text(number, number + 1 if number < last else first)
         (sub / f"procedure-{number:04d}.md").write_text(text, encoding="utf-8")
     nav_lines = ["nav:", "  - Home: index.md"]
-    for sub in section_dirs:
-        nav_lines.append(f"  - {sub.name.replace('-', ' ').title()}:")
+    for index, sub in enumerate(section_dirs):
+        if index % SECTIONS_PER_GROUP == 0:
+            nav_lines.append(f"  - Group {index // SECTIONS_PER_GROUP + 1}:")
+        nav_lines.append(f"      - {sub.name.replace('-', ' ').title()}:")
         for page in sorted(sub.glob("*.md")):
-            nav_lines.append(f"      - {page.stem}: {sub.name}/{page.name}")
+            nav_lines.append(f"          - {page.stem}: {sub.name}/{page.name}")
     config = folder / "mkdocs.yml"
     config.write_text(
         "\n".join([f"INHERIT: {ROOT / 'mkdocs.yml'}", f"docs_dir: {docs}",

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _load_hook():
     spec = importlib.util.spec_from_file_location("calculators_hook_under_test",
-                                                  ROOT / "hooks" / "calculators.py")
+                                                  ROOT / "hooks" / "calc_markers.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # as MkDocs does: dataclasses look their module up
@@ -209,7 +209,7 @@ def test_a_bad_marker_fails_a_real_build(tmp_path):
                                    "go_live=2026-01-07 show=credit]]\n")
     (docs / "broken.md").write_text("# Broken\n\n[[widget abacus]]\n")
     (tmp_path / "mkdocs.yml").write_text(
-        f"site_name: Test\nhooks:\n  - {ROOT / 'hooks' / 'calculators.py'}\n")
+        f"site_name: Test\nhooks:\n  - {ROOT / 'hooks' / 'calc_markers.py'}\n")
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(tmp_path / "out")],

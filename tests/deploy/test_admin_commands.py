@@ -22,5 +22,5 @@ def test_users_invite_mails_before_the_command_returns(production):
                     "--account", "Acme Stores")
     seen = len(production.smtp.messages)
     servers.run_cli(production.env, "users", "invite", email)
-    message = production.smtp.wait_for(email, after=seen, timeout=5)
+    message = production.smtp.wait_for(email, after=seen, timeout=3)
     assert INVITE.search(servers.message_text(message))

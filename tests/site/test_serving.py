@@ -55,3 +55,9 @@ def test_healthz(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.get_json()["status"] == "ok"
+
+
+@pytest.mark.parametrize("path", ["/", "/auth/link", "/members/search", "/no-such-page/"])
+def test_undecodable_query_string_is_a_400_not_a_500(client, path):
+    response = client.get(path, environ_overrides={"QUERY_STRING": "next=\xff"})
+    assert response.status_code == 400

@@ -20,21 +20,14 @@ from __future__ import annotations
 import html
 import os
 import re
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 from mkdocs.exceptions import PluginError
 
-# MkDocs puts hooks/ first on sys.path while it loads this file, and this file's name would
-# then shadow the calculators package: leave hooks/ out for the imports below.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
-
-from calculators import (  # noqa: E402
+from calculators import (
     CalculatorError,
     DueDateResult,
     Method,
@@ -46,15 +39,15 @@ from calculators import (  # noqa: E402
     parse_month,
     prorate_go_live,
 )
-from calculators.account_types import WeeklyRun  # noqa: E402
-from calculators.billing import TERMS_MARGIN_YEARS  # noqa: E402
-from calculators.dates import days_in_month, human_date, human_month  # noqa: E402
-from gate.calc_service import (  # noqa: E402
+from calculators.account_types import WeeklyRun
+from calculators.billing import TERMS_MARGIN_YEARS
+from calculators.dates import days_in_month, human_date, human_month
+from gate.calc_service import (
     CalculatorSettings,
     run_due_date,
     settings_from_config,
 )
-from gate.config import ConfigError, defaults, from_environ  # noqa: E402
+from gate.config import ConfigError, defaults, from_environ
 
 MARKER = re.compile(r"\[\[(?P<kind>calc|widget)\b(?P<body>[^\[\]\n]*)\]\]")
 OPENING = re.compile(r"\[\[\s*(?:calc|widget)\b")

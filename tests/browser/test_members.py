@@ -1,0 +1,130 @@
+"""Signed-in readers in a real browser: a client with a password, a subscriber with a link."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests import servers
+from tests.browser.conftest import snapshot
+
+pytestmark = pytest.mark.browser
+
+RESTRICTED = servers.ROOT / "restricted"
+CLIENT_PAGE = "/members/clients/plugin-setup-details"
+# A sentence of that page's body: it must never show once signed out.
+CLIENT_SECRET_TEXT = "Installing one takes minutes"
+LINK = re.compile(r"https?://\S+/auth/link/\S+")
+
+
+def sign_in_with_password(page, email: str, password: str) -> None:
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def sign_in_with_link(page, portal, email: str) -> None:
+    """On the link request page: ask for a link, read it from SMTP, open it, confirm."""
+    seen = len(portal.smtp.messages)
+    page.get_by_label("Email").fill(email)
+    page.get_by_role("button", name="Email me a link").click()
+    page.get_by_text("Check your email", exact=False).first.wait_for()
+    link = LINK.search(servers.message_text(portal.smtp.wait_for(email, after=seen)))
+    assert link, "no sign-in link in the message"
+    page.goto(link.group(0))
+    page.get_by_role("button", name="Sign in").click()
+
+
+def path_of(page) -> str:
+    parts = urlsplit(page.url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def stylesheets(page) -> list[str]:
+    return page.eval_on_selector_all("link[rel=stylesheet]", "els => els.map(e => e.href)")
+
+
+def header_colour(page) -> str:
+    return page.eval_on_selector("header.md-header",
+                                 "el => getComputedStyle(el).backgroundColor")
+
+
+def test_a_client_reads_downloads_signs_out_and_back_shows_nothing(page, demo):
+    client = demo.user("client")
+    page.goto("/")
+    public_colour = header_colour(page)
+    page.goto("/auth/login")
+    sign_in_with_password(page, client.email, client.password)
+    page.wait_for_url(re.compile(r"/members/$"))
+
+    page.goto(CLIENT_PAGE)
+    page.get_by_role("heading", name="Plugin setup details", level=1).wait_for()
+    # It looks like the site: Material's stylesheet bundle, its header, its colours.
+    assert any(re.search(r"/assets/stylesheets/main\.[0-9a-f]+\.min\.css$", href)
+               for href in stylesheets(page))
+    assert page.locator("header.md-header").is_visible()
+    assert header_colour(page) == public_colour
+    snapshot(page, "restricted-page")
+
+    with page.expect_download() as info:
+        page.locator("#sop-downloads + ul").get_by_role("link").first.click()
+    download = info.value
+    assert download.suggested_filename == "plugin-setup-form.docx"
+    with open(download.path(), "rb") as arrived:
+        assert arrived.read() == (RESTRICTED / "files/forms/plugin-setup-form.docx").read_bytes()
+
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(re.compile(r"/$"))
+    page.go_back()
+    page.wait_for_url(re.compile(r"/auth/login\?next="))
+    page.get_by_role("heading", name="Sign in").wait_for()
+    assert CLIENT_SECRET_TEXT not in page.content()
+    assert page.console_errors == [] and page.bad_responses == []
+
+
+def test_a_subscriber_signs_in_by_link_and_reads_only_their_section(page, demo):
+    subscriber = demo.user("subscriber", "newsletter:payments")
+    page.goto("/auth/link")
+    sign_in_with_link(page, demo, subscriber.email)
+    page.wait_for_url(re.compile(r"/members/$"))
+
+    cases = [
+        ("/members/newsletter/payments/", 200, "Payments resources"),
+        ("/members/newsletter/store-setup/", 403, "Not for this account"),
+        (CLIENT_PAGE, 403, "Not for this account"),
+        ("/members/clients/", 403, "Not for this account"),
+    ]
+    for path, status, heading in cases:
+        response = page.goto(path)
+        assert response.status == status, path
+        assert page.get_by_role("heading", level=1).first.inner_text().startswith(heading)
+    assert CLIENT_SECRET_TEXT not in page.content()
+    assert page.console_errors == []
+
+
+@pytest.mark.parametrize(
+    ("who", "target", "lands_on"),
+    [
+        ("client", CLIENT_PAGE, CLIENT_PAGE),
+        ("subscriber", "/members/newsletter/payments/", "/members/newsletter/payments/"),
+        # bad input: a next that points off the site ends on the members page instead
+        ("client", "/auth/login?next=//evil.example/x", "/members/"),
+    ],
+)
+def test_an_anonymous_reader_signs_in_and_returns_to_the_page(page, demo, who, target,
+                                                             lands_on):
+    page.goto(target)
+    page.wait_for_url(re.compile(r"/auth/login"))
+    if who == "client":
+        user = demo.user("client")
+        sign_in_with_password(page, user.email, user.password)
+    else:
+        user = demo.user("subscriber", "newsletter:payments")
+        page.get_by_role("link", name="Get a sign-in link by email").click()
+        page.wait_for_url(re.compile(r"/auth/link"))
+        sign_in_with_link(page, demo, user.email)
+    page.wait_for_url(lambda url: urlsplit(url).path == lands_on)
+    assert urlsplit(page.url).hostname == servers.LOOPBACK
+    assert page.locator("header.md-header").is_visible()
