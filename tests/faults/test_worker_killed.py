@@ -69,7 +69,7 @@ def gate_env(tmp_path: Path, site_dir: Path) -> dict[str, str]:
         "SECRET_KEY": secrets.token_hex(32),
         "OUTBOX_DIR": str(tmp_path / "outbox"),
     })
-    servers.run_cli(env, "db", "upgrade", check=False)
+    servers.run_cli(env, "db", "upgrade")
     return env
 
 

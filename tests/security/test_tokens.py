@@ -256,3 +256,30 @@ def test_asvs_16_2_5_tokens_never_appear_in_logs(production_config, app, client,
     confirm_link(client, token)
     assert token not in caplog.text
     assert token[:20] not in caplog.text
+
+
+@pytest.mark.asvs("6.3.1")
+@needs("gate.auth")
+@pytest.mark.parametrize(
+    ("limits", "addresses"),
+    [pytest.param({"LINK_LIMIT_PER_EMAIL": "2/minute", "LINK_LIMIT_PER_IP": "100/minute"},
+                  ["reader@example.org"] * 3, id="per-email"),
+     pytest.param({"LINK_LIMIT_PER_EMAIL": "100/minute", "LINK_LIMIT_PER_IP": "2/minute"},
+                  ["other1@example.org", "other2@example.org", "reader@example.org"],
+                  id="per-ip")],
+)
+def test_asvs_6_3_1_too_many_link_requests_are_429_and_send_nothing(app, client, subscriber,
+                                                                   limits, addresses):
+    from gate.db import database
+    from gate.models import MailMessage
+
+    app.config.update(limits)
+    statuses = [_request_link(client, email).status_code for email in addresses]
+    assert statuses[:2] == [200, 200]
+    assert statuses[2] == 429
+    with database(app).sessions() as session:
+        from sqlalchemy import select
+
+        sent = [m.to_addr for m in session.scalars(select(MailMessage))]
+    expected = addresses[:2].count(subscriber.email)
+    assert sent.count(subscriber.email) == expected, "a refused request must send no email"
