@@ -8,7 +8,7 @@ whole portal (``serve``, ``build``).
 from __future__ import annotations
 
 import os
-import subprocess
+import subprocess  # nosec B404 - runs mkdocs with a fixed argument list
 import sys
 from typing import Any
 
@@ -54,7 +54,7 @@ def build_command(no_strict: bool) -> None:
     if not no_strict:
         command.append("--strict")
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    result = subprocess.run(command, env=env, check=False)  # noqa: S603 - fixed argv
+    result = subprocess.run(command, env=env, check=False)  # nosec B603 - fixed argv
     if result.returncode != 0:
         fail(f"mkdocs build failed with status {result.returncode}")
     problems: list[str] = []
@@ -90,4 +90,4 @@ def serve_command(host: str | None, port: int | None, workers: int | None) -> No
             "--access-logfile", "-", "--forwarded-allow-ips", "127.0.0.1",
             "--logger-class", "gate.accesslog.RedactingLogger",
             "gate.wsgi:app"]
-    os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with gunicorn
+    os.execv(sys.executable, argv)  # nosec B606 - replaces this process with gunicorn

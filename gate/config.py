@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-DEFAULT_SECRET_KEY = "dev-only-secret-key-change-me"  # noqa: S105 - refused in production
+DEFAULT_SECRET_KEY = "dev-only-secret-key-change-me"  # nosec B105 - refused in production
 
 
 class ConfigError(RuntimeError):
@@ -48,7 +48,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "NEWSLETTER_MAP_FILE": "",
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_ENABLED": True,
-        "FLUENTCRM_WEBHOOK_SECRET": "",
+        "FLUENTCRM_WEBHOOK_SECRET": "",  # nosec B105 - empty: webhook off
         "TRUSTED_PROXIES": 0,
         "TRUSTED_HOSTS": [],
         "USE_X_ACCEL_REDIRECT": False,
