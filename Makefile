@@ -24,7 +24,7 @@ setup: $(BIN)/.installed
 # Debian packages the browser, nginx and PostgreSQL tests need (root on Debian only).
 system-deps:
 	@missing=""; \
-	for pair in chromium:/usr/bin/chromium nginx:/usr/sbin/nginx postgresql:/usr/lib/postgresql wrk:/usr/bin/wrk redis-server:/usr/bin/redis-server; do \
+	for pair in chromium:/usr/bin/chromium nginx:/usr/sbin/nginx postgresql:/usr/lib/postgresql wrk:/usr/bin/wrk redis-server:/usr/bin/redis-server openssl:/usr/bin/openssl; do \
 	  pkg=$${pair%%:*}; path=$${pair#*:}; [ -e "$$path" ] || missing="$$missing $$pkg"; \
 	done; \
 	if [ -n "$$missing" ]; then \

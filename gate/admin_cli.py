@@ -217,8 +217,13 @@ def users_invite(email: str) -> None:
         _fail(f"{user.email} is revoked (sop-portal users restore {user.email})")
     send_token_mail(user, "invite")
     audit.record("user.invite", user=user, target=user.email)
-    mail.dispatch()
-    click.echo(f"invitation queued for {user.email}")
+    # A command's process ends right after this: deliver now rather than in a background thread.
+    report = mail.deliver_due(current_app._get_current_object())
+    if report.failed:
+        click.echo(f"invitation for {user.email} queued: the mail server refused it "
+                   "(see `sop-portal mail list`; it is retried)", err=True)
+    else:
+        click.echo(f"invitation sent to {user.email}")
 
 
 @users_cli.command("grant")

@@ -27,7 +27,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
@@ -106,16 +106,24 @@ class Process:
         """True while the process runs."""
         return self.popen.poll() is None
 
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 10.0) -> None:
-        """Signal the process, wait for it, kill it when it does not exit in time."""
+    def send(self, sig: int) -> None:
+        """Send ``sig`` unless the process has already exited."""
         if self.popen.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 self.popen.send_signal(sig)
-            try:
-                self.popen.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait(timeout=timeout)
+
+    def wait(self, timeout: float = 10.0) -> None:
+        """Wait for the process to exit; kill it when it does not in time."""
+        try:
+            self.popen.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            self.popen.wait(timeout=timeout)
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 10.0) -> None:
+        """Signal the process, wait for it, kill it when it does not exit in time."""
+        self.send(sig)
+        self.wait(timeout)
 
     def tail(self) -> str:
         """The end of this process's log."""
@@ -189,8 +197,9 @@ def portal_app(env: Mapping[str, str]) -> Any:
     """The app a ``sop-portal`` process with ``env`` would build, made in this process.
 
     Every setting comes from ``env`` (never from this process's own environment), so
-    ``invoke(app, ...)`` runs a command exactly as ``run_cli(env, ...)`` would, without the
-    second or so each new process spends importing the portal.
+    ``invoke(app, ...)`` runs a command as ``run_cli(env, ...)`` would, without the second or
+    so each new process spends importing the portal. One difference: work a command leaves
+    to a background thread finishes here, where a real process may exit before it does.
     """
     from gate import create_app
     from gate.config import defaults, from_environ
@@ -257,20 +266,38 @@ def gunicorn(env: Mapping[str, str], *, log_dir: Path, workers: int = 2,
     ``env`` is the complete environment (build it with ``sop_env``). Ready when ``/healthz``
     answers 200 (asked under the first of ``TRUSTED_HOSTS`` when that is set).
     """
-    port = port or free_port()
-    host = (env.get("TRUSTED_HOSTS") or "").split(",")[0].strip() or None
-    argv = [SOP_PORTAL, "serve", "--host", LOOPBACK, "--port", str(port),
-            "--workers", str(workers)]
-    process = spawn(f"gunicorn:{port}", argv, log_path=log_dir / f"gunicorn-{port}.log",
-                    env=env, cwd=ROOT)
-    url = f"http://{LOOPBACK}:{port}"
+    with gunicorns([env], log_dir=log_dir, workers=workers, ports=[port],
+                   timeout=timeout) as gates:
+        yield gates[0]
+
+
+@contextlib.contextmanager
+def gunicorns(envs: Sequence[Mapping[str, str]], *, log_dir: Path, workers: int = 2,
+              ports: Sequence[int | None] | None = None,
+              timeout: float = 30.0) -> Iterator[list[Gate]]:
+    """Several ``sop-portal serve`` at once ("machines"), started and stopped together."""
+    ports = [p or free_port() for p in (ports or [None] * len(envs))]
+    processes: list[Process] = []
     try:
-        wait_until(lambda: http_status(url + "/healthz", host=host) == 200, timeout=timeout,
-                   what="gunicorn", process=process)
-        yield Gate(url, port, dict(env), process)
+        for env, port in zip(envs, ports, strict=True):
+            argv = [SOP_PORTAL, "serve", "--host", LOOPBACK, "--port", str(port),
+                    "--workers", str(workers)]
+            processes.append(spawn(f"gunicorn:{port}", argv, env=env, cwd=ROOT,
+                                   log_path=log_dir / f"gunicorn-{port}.log"))
+        gates = []
+        for env, port, process in zip(envs, ports, processes, strict=True):
+            url = f"http://{LOOPBACK}:{port}"
+            host = (env.get("TRUSTED_HOSTS") or "").split(",")[0].strip() or None
+            wait_until(lambda u=url, h=host: http_status(u + "/healthz", host=h) == 200,
+                       timeout=timeout, what="gunicorn", process=process)
+            gates.append(Gate(url, port, dict(env), process))
+        yield gates
     finally:
         # SIGINT is gunicorn's quick shutdown: tests do not need the graceful 30 s.
-        process.stop(signal.SIGINT)
+        for process in processes:
+            process.send(signal.SIGINT)
+        for process in processes:
+            process.wait()
 
 
 # --- nginx ------------------------------------------------------------------------------------

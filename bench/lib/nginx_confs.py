@@ -128,3 +128,79 @@ def revocation_delay(h: Any, gate: harness.Gate, limit: float = 30.0) -> float |
             return time.monotonic() - start
         time.sleep(0.1)
     return None
+
+
+AUTHCACHE_HEADER = """\
+# SOP Portal: OPT-IN nginx configuration with a 5-second cache of the gate's answers
+# (template; fill it in with `sop-portal nginx-config --template deploy/nginx-authcache.conf`).
+# Generated from deploy/nginx.conf by `python bench/lib/nginx_confs.py`; do not edit by hand
+# (tests/security/test_headers_audit.py checks that it matches).
+#
+# THE ONE EXCEPTION TO NEXT-REQUEST REVOCATION. The production default (deploy/nginx.conf)
+# asks the gate on every request to /members/, so revoking a user, removing a grant, changing a
+# password or signing out everywhere takes effect on the very next request. This variant lets
+# nginx reuse the gate's answer -- its access decision together with the page or file it
+# allowed -- for up to 5 seconds per Cookie header and URL. For those 5 seconds a revoked
+# browser can still re-read what it had just opened; nothing it had not opened, and no other
+# browser's answer. Only 200 answers are reused: sign-in redirects, 401, 403 and 404 always go
+# to the gate, and requests without cookies are never cached. Use it only when restricted
+# pages must be served at close to static speed and 5 seconds is acceptable.
+#
+# Measured by bench/gate_vs_nginx.py as scenario (h), revocation delay included.
+"""
+
+_CACHE_ZONE = """\
+    # The opt-in answer cache: at most 5 s, per Cookie header and URL (see the header).
+    proxy_cache_path {{RUNTIME_DIR}}/answers levels=1:2 keys_zone=sop_answers:10m
+                     max_size=256m inactive=10s use_temp_path=off;
+
+    # Requests without any cookie are never cached (anonymous: the gate redirects them).
+    map $http_cookie $sop_no_cookie {
+        ""       1;
+        default  0;
+    }
+
+"""
+
+_CACHE_DIRECTIVES = """\
+            # Reuse a 200 answer for the same Cookie header and URL for at most 5 s.
+            proxy_cache sop_answers;
+            proxy_cache_key "$http_cookie|$request_method|$request_uri";
+            proxy_cache_methods GET HEAD;
+            proxy_cache_valid 200 5s;
+            proxy_cache_valid any 0s;
+            proxy_cache_lock on;
+            proxy_cache_bypass $sop_no_cookie;
+            proxy_no_cache $sop_no_cookie;
+            proxy_ignore_headers Cache-Control Expires Vary Set-Cookie;
+            add_header X-Answer-Cache $upstream_cache_status always;
+"""
+
+GATE_LOCATION = "        location ~ ^/(?:members|auth|api|hooks)(?:/|$)|^/healthz$ {"
+
+
+def derive_authcache(production: str) -> str:
+    """deploy/nginx-authcache.conf from deploy/nginx.conf: the same file, plus a /members/
+    location (a copy of the gate location) whose 200 answers are cached for 5 s."""
+    lines = production.splitlines(keepends=True)
+    start = 0
+    while start < len(lines) and lines[start].startswith("#"):
+        start += 1
+    body = "".join(lines[start:])
+    anchor = "    # HSTS only over HTTPS."
+    if anchor not in body or GATE_LOCATION not in body:
+        raise ValueError("deploy/nginx.conf changed shape: update derive_authcache()")
+    body = body.replace(anchor, _CACHE_ZONE + anchor, 1)
+    first = body.index(GATE_LOCATION)
+    last = body.index("        }\n", first) + len("        }\n")
+    gate_block = body[first:last]
+    members = gate_block.replace(GATE_LOCATION, "        location ^~ /members/ {")
+    members = members.replace("        }\n", _CACHE_DIRECTIVES + "        }\n")
+    return AUTHCACHE_HEADER + body[:first] + members + "\n" + body[first:]
+
+
+if __name__ == "__main__":
+    production_text = (harness.ROOT / "deploy/nginx.conf").read_text(encoding="utf-8")
+    target = harness.ROOT / "deploy/nginx-authcache.conf"
+    target.write_text(derive_authcache(production_text), encoding="utf-8")
+    print(f"wrote {target}")

@@ -12,6 +12,9 @@ from gate.accounts import AccountError
 from gate.db import get_session
 from gate.models import LoginSession, User
 
+# Each test runs on SQLite and on a throwaway PostgreSQL cluster.
+pytestmark = pytest.mark.usefixtures("db_url")
+
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 

@@ -13,6 +13,9 @@ from gate import create_app, passwords
 from gate.db import get_session
 from gate.models import User
 
+# Each test runs on SQLite and on a throwaway PostgreSQL cluster.
+pytestmark = pytest.mark.usefixtures("db_url")
+
 
 def _one_line_error(result, text):
     assert result.exit_code == 2, result.output

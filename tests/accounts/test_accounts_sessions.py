@@ -12,6 +12,9 @@ from gate.models import utcnow
 from tests.accounts.conftest import post_form, signed_in_email
 from tests.conftest import TEST_PASSWORD, BufferedClient
 
+# Each test runs on SQLite and on a throwaway PostgreSQL cluster.
+pytestmark = pytest.mark.usefixtures("db_url")
+
 
 def _set_cookie(response, name):
     found = [v for v in response.headers.getlist("Set-Cookie") if v.startswith(name + "=")]

@@ -10,6 +10,9 @@ from freezegun import freeze_time
 from gate import tokens
 from gate.models import utcnow
 
+# Each test runs on SQLite and on a throwaway PostgreSQL cluster.
+pytestmark = pytest.mark.usefixtures("db_url")
+
 CONFIG = {"SECRET_KEY": "k" * 40, "SECRET_KEY_FALLBACKS": []}
 
 

@@ -14,6 +14,9 @@ from gate.models import LoginSession, TokenRecord, User, utcnow
 from tests.accounts.conftest import post_form, signed_in_email
 from tests.conftest import form_csrf_token
 
+# Each test runs on SQLite and on a throwaway PostgreSQL cluster.
+pytestmark = pytest.mark.usefixtures("db_url")
+
 RACERS = 10
 
 

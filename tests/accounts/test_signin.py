@@ -13,6 +13,9 @@ from gate.models import AuditEvent
 from tests.accounts.conftest import post_form, signed_in_email
 from tests.conftest import TEST_PASSWORD, form_csrf_token
 
+# Each test runs on SQLite and on a throwaway PostgreSQL cluster.
+pytestmark = pytest.mark.usefixtures("db_url")
+
 
 def _audit(app, action):
     with app.app_context():

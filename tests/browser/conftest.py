@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,6 +77,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 def browser() -> Iterator[Any]:
     """Debian's Chromium, headless, for the whole session."""
     require_system(Path(servers.CHROMIUM).exists(), "chromium")
+    shutil.rmtree(ARTIFACTS / "failures", ignore_errors=True)  # only this run's failures
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

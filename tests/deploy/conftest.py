@@ -64,7 +64,6 @@ class Production:
     smtp: servers.SmtpSink
     site_dir: Path
     ssl_context: ssl.SSLContext
-    config_text: str
     admin: Any  # the app an administrator's `sop-portal` builds from `env`
 
     def client(self) -> servers.HttpClient:
@@ -139,8 +138,7 @@ def production(tmp_path_factory: pytest.TempPathFactory, pg_cluster: servers.Pos
     context = ssl.create_default_context(cafile=str(cert))
     machines = [gate_settings(folder / f"gate-{n}", database_url=url, site_dir=site, extra=shared)
                 for n in (1, 2)]
-    with servers.gunicorn(machines[0], log_dir=folder) as first, \
-            servers.gunicorn(machines[1], log_dir=folder) as second:
+    with servers.gunicorns(machines, log_dir=folder) as (first, second):
         port = servers.free_port()
         runtime = folder / "nginx"
         conf = folder / "nginx.conf"
@@ -156,7 +154,7 @@ def production(tmp_path_factory: pytest.TempPathFactory, pg_cluster: servers.Pos
         try:
             with servers.nginx(conf, prefix=runtime, port=port, scheme="https") as web:
                 yield Production(web.url, env, [first, second], web, smtp_server, site,
-                                 context, conf.read_text(encoding="utf-8"), admin)
+                                 context, admin)
         finally:
             from gate.db import database
 

@@ -10,11 +10,6 @@ from tests.deploy.conftest import INVITE
 pytestmark = [pytest.mark.system]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gate.mail.dispatch hands CLI mail to a daemon thread that dies when the command "
-           "exits: the invitation stays queued until something else delivers the queue",
-)
 def test_users_invite_mails_before_the_command_returns(production):
     """`sop-portal users invite` on the production machine sends the invitation itself."""
     email = "invited-by-process@acme.example"

@@ -317,3 +317,54 @@ def test_asvs_5_4_2_a_served_file_with_quotes_in_its_name_is_encoded(restricted,
         disposition = response.headers["Content-Disposition"]
         assert 'filename="odd _name__x.docx"' in disposition or '"name"' not in disposition
         assert "%22name%22%3Bx.docx" in disposition
+
+
+# --- the opt-in nginx answer cache: the one bounded exception to next-request revocation -----
+
+
+@pytest.mark.asvs("7.4.1")
+@pytest.mark.system
+@pytest.mark.slow
+def test_asvs_7_4_1_the_opt_in_nginx_cache_ends_a_revoked_session_within_5_seconds(site_dir,
+                                                                                  tmp_path):
+    import json
+    import pwd
+    import secrets
+    import time
+
+    from tests import servers
+    from tests.conftest import require_system
+
+    require_system(Path(servers.NGINX).exists(), "nginx")
+    instance = tmp_path / "instance"
+    env = servers.sop_env({
+        "SOP_PORTAL_INSTANCE": str(instance), "SECRET_KEY": secrets.token_hex(32),
+        "DATABASE_URL": f"sqlite:///{instance / 'portal.sqlite3'}", "SITE_DIR": str(site_dir),
+        "RESTRICTED_DIR": str(ROOT / "restricted"), "OUTBOX_DIR": str(tmp_path / "outbox"),
+    })
+    servers.run_cli(env, "db", "upgrade")
+    demo = next(u for u in json.loads(servers.run_cli(env, "demo", "--json").stdout)
+                if u["role"] == "client")
+    with servers.gunicorn(env, log_dir=tmp_path) as gate:
+        port, runtime, conf = servers.free_port(), tmp_path / "nginx", tmp_path / "nginx.conf"
+        servers.run_cli(
+            env, "nginx-config", "--listen", f"{servers.LOOPBACK}:{port}",
+            "--upstream", f"{servers.LOOPBACK}:{gate.port}",
+            "--user", pwd.getpwuid(os.geteuid()).pw_name, "--runtime-dir", str(runtime),
+            "--log-dir", str(runtime), "--template", str(ROOT / "deploy/nginx-authcache.conf"),
+            "--output", str(conf))
+        with servers.nginx(conf, prefix=runtime, port=port) as web:
+            browser = servers.HttpClient(web.url)
+            assert browser.sign_in(demo["email"], demo["password"]).status in (302, 303)
+            # the first page view adds the CSRF token to the session cookie; from then on
+            # the browser's Cookie header is stable and its answers come from the cache
+            seen = [(r.status, r.header("X-Answer-Cache"))
+                    for r in (browser.get(PAGE) for _ in range(4))]
+            assert seen[-2:] == [(200, "HIT"), (200, "HIT")], seen
+            assert servers.HttpClient(web.url).get(PAGE).status in (302, 303)  # no cookie
+            servers.run_cli(env, "users", "revoke", demo["email"])
+            revoked = time.monotonic()
+            while (status := browser.get(PAGE).status) == 200:
+                assert time.monotonic() - revoked <= 5.5, "cached past its 5 seconds"
+                time.sleep(0.2)
+            assert status in (302, 303)

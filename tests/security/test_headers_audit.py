@@ -379,3 +379,43 @@ def test_asvs_16_2_5_no_password_secret_or_cookie_in_any_log(app, client, make_u
     assert "a wrong password attempt" not in text
     assert app.config["SECRET_KEY"] not in text
     assert session_cookie is not None and session_cookie.value not in text
+
+
+# --- the opt-in answer cache stays the one, bounded, exception --------------------------------
+
+
+def _nginx_confs():
+    """The project root and bench/lib/nginx_confs.py (which imports its sibling harness)."""
+    import importlib.util
+    import sys
+
+    from tests.conftest import ROOT
+
+    lib = str(ROOT / "bench" / "lib")
+    spec = importlib.util.spec_from_file_location("bench_nginx_confs", f"{lib}/nginx_confs.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, lib)
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(lib)
+    return ROOT, module
+
+
+@pytest.mark.asvs("7.4.1")
+def test_asvs_7_4_1_the_production_nginx_config_never_caches_gate_answers():
+    root, _ = _nginx_confs()
+    production = (root / "deploy" / "nginx.conf").read_text(encoding="utf-8")
+    assert "proxy_cache " not in production and "proxy_cache_path" not in production
+
+
+@pytest.mark.asvs("7.4.1")
+def test_asvs_7_4_1_the_opt_in_cache_is_the_production_config_plus_a_5_second_cache():
+    root, confs = _nginx_confs()
+    production = (root / "deploy" / "nginx.conf").read_text(encoding="utf-8")
+    opt_in = (root / "deploy" / "nginx-authcache.conf").read_text(encoding="utf-8")
+    assert opt_in == confs.derive_authcache(production), (
+        "deploy/nginx-authcache.conf is out of date: run python bench/lib/nginx_confs.py")
+    valid = re.findall(r"proxy_cache_valid\s+(\S+)\s+(\d+)s;", opt_in)
+    assert valid and all(int(seconds) <= 5 for _, seconds in valid)
+    assert "proxy_cache_key \"$http_cookie|" in opt_in

@@ -9,6 +9,7 @@ bundle merely names CDNs for features the site does not use, so JavaScript is no
 
 from __future__ import annotations
 
+import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -25,8 +26,17 @@ _CSS_IMPORT = re.compile(r"""@import\s+(?:"([^"]*)"|'([^']*)')""", re.I)
 _FONT_HOSTS = ("fonts.googleapis.com", "fonts.gstatic.com")
 
 
-def site_origin(mkdocs_yml: str) -> str:
-    """The host (``netloc``) of ``site_url`` in mkdocs.yml, or ``""`` when it is not set."""
+def site_origin(mkdocs_yml: str, environ: dict[str, str] | None = None) -> str:
+    """The host (``netloc``) of ``site_url`` in mkdocs.yml, or ``""`` when it is not set.
+
+    ``site_url: !ENV [NAME, "default"]`` is read as MkDocs reads it: the variable, else the default.
+    """
+    environ = dict(os.environ) if environ is None else environ
+    env_form = re.search(
+        r"^site_url:\s*!ENV\s*\[\s*(\w+)\s*,\s*['\"]([^'\"]+)['\"]\s*\]", mkdocs_yml, re.M
+    )
+    if env_form:
+        return urlsplit(environ.get(env_form.group(1)) or env_form.group(2)).netloc.lower()
     match = re.search(r"^site_url:\s*['\"]?([^'\"\s#]+)", mkdocs_yml, re.M)
     return urlsplit(match.group(1)).netloc.lower() if match else ""
 
@@ -175,7 +185,10 @@ def test_detector_on_css(css: str, external: list[str]):
         ("site_name: X\nsite_url: http://127.0.0.1:8000/\n", "127.0.0.1:8000"),
         ("site_url: 'https://sops.example.com/docs/'  # production\n", "sops.example.com"),
         ("site_name: no url\n", ""),
+        ('site_url: !ENV [PUBLIC_BASE_URL, "http://127.0.0.1:8000/"]\n', "127.0.0.1:8000"),
+        ('site_url: !ENV [SET_URL, "http://127.0.0.1:8000/"]\n', "portal.example.com"),
     ],
 )
 def test_site_origin(mkdocs_yml: str, expected: str):
-    assert site_origin(mkdocs_yml) == expected
+    environ = {"SET_URL": "https://portal.example.com/"}
+    assert site_origin(mkdocs_yml, environ) == expected
