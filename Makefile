@@ -55,11 +55,15 @@ lint: setup
 test: setup system-deps site lint
 	$(BIN)/python -m pytest -q
 
+# Audits the packages installed in .venv; exits non-zero when its advisory data cannot be reached.
 audit: setup
-	$(BIN)/pip-audit --strict --progress-spinner off -r <($(BIN)/python -m pip freeze --exclude-editable)
+	$(BIN)/pip-audit --strict --skip-editable --progress-spinner off
 
-bench: setup
+# Benchmarks print their figures (loopback only; each is bounded in time).
+bench: setup site system-deps
 	$(BIN)/python bench/calculators.py
+	$(BIN)/python bench/gate_vs_nginx.py
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf site .pytest_cache .hypothesis tests/artifacts
