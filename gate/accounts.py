@@ -9,7 +9,9 @@ Audiences (DESIGN.md "Access model"): ``staff``, ``clients``, ``client:<account-
 
 from __future__ import annotations
 
+import os
 import re
+import time
 import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -98,10 +100,28 @@ def newsletter_sections(config: Mapping[str, Any]) -> frozenset[str]:
     configured = str(config.get("NEWSLETTER_MAP_FILE") or "")
     path = Path(configured) if configured else newsletter.DEFAULT_MAP_FILE
     try:
+        st = os.stat(path)
+    except OSError:
+        return DEFAULT_SECTIONS
+    signature = (st.st_mtime_ns, st.st_size, st.st_ino)
+    hit = _SECTIONS_BY_FILE.get(str(path))
+    if hit is not None and hit[0] == signature:
+        return hit[1]
+    try:
         parsed = newsletter.parse_map(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return DEFAULT_SECTIONS
-    return frozenset(newsletter.section_slugs(parsed)) or DEFAULT_SECTIONS
+        found = DEFAULT_SECTIONS
+    else:
+        found = frozenset(newsletter.section_slugs(parsed)) or DEFAULT_SECTIONS
+    if time.time_ns() - st.st_mtime_ns >= _RACY_NS:  # an older stamp cannot hide an edit
+        _SECTIONS_BY_FILE[str(path)] = (signature, found)
+    return found
+
+
+_SECTIONS_BY_FILE: dict[str, tuple[tuple[int, int, int], frozenset[str]]] = {}
+"""Parsed newsletter maps by path, valid while the file's signature is unchanged (the map is
+parsed once per change, not once per request)."""
+_RACY_NS = 2_000_000_000
 
 
 def validate_audience(

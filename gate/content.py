@@ -15,8 +15,9 @@ from __future__ import annotations
 import os
 import re
 import stat
+import threading
 from collections.abc import Collection, Iterator, Mapping, MutableMapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
@@ -293,15 +294,49 @@ def sidecar_for(source: str) -> str:
 # --- listing ---------------------------------------------------------------------------------
 
 
+Signature = tuple[int, int, int]
+"""A file's or folder's modification time (ns), size and inode."""
+
+
 @dataclass(frozen=True)
 class _Found:
     source: str
     path: Path
-    signature: tuple[int, int, int]  # mtime_ns, size, inode
+    signature: Signature
 
 
-def _signature(st: os.stat_result) -> tuple[int, int, int]:
+def _signature(st: os.stat_result) -> Signature:
     return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def stamp(path: str) -> Signature | None:
+    """The signature of ``path`` (symlinks followed), or None when it cannot be stat'ed."""
+    try:
+        return _signature(os.stat(path))
+    except (OSError, ValueError):
+        return None
+
+
+@dataclass
+class Stamps:
+    """What a listing looked at, so that a cached catalogue can be re-validated by stat alone.
+
+    ``folders``: every folder listed and its signature taken *before* it was listed (adding,
+    removing or renaming an entry changes a folder's modification time). ``files``: per item
+    key, the paths it was read from (a page; a download and its sidecar) with their
+    signatures. ``symlinks``: a symlink was met (its target may live in a folder that is not
+    listed, so such a listing is never trusted).
+    """
+
+    folders: dict[str, Signature | None] = field(default_factory=dict)
+    files: dict[str, tuple[tuple[str, Signature], ...]] = field(default_factory=dict)
+    symlinks: bool = False
+
+    def newest(self) -> int:
+        """The latest modification time seen (ns), 0 when nothing was seen."""
+        times = [sig[0] for sig in self.folders.values() if sig is not None]
+        times += [sig[0] for entries in self.files.values() for _path, sig in entries]
+        return max(times, default=0)
 
 
 def _regular_file(root: Path, entry: os.DirEntry[str], rel: str,
@@ -321,12 +356,15 @@ def _regular_file(root: Path, entry: os.DirEntry[str], rel: str,
     return st if stat.S_ISREG(st.st_mode) else None
 
 
-def _walk(root: Path, folder: str, prefix: str,
-          problems: list[ContentError]) -> Iterator[_Found]:
+def _walk(root: Path, folder: str, prefix: str, problems: list[ContentError],
+          stamps: Stamps | None = None) -> Iterator[_Found]:
     """Regular files under ``folder`` (never through a symlinked folder), names filtered.
 
     ``prefix`` is ``folder`` relative to ``root`` with a trailing slash ("" at the root).
+    ``stamps`` (optional) collects each folder's signature, taken before it is listed.
     """
+    if stamps is not None:
+        stamps.folders[folder] = stamp(folder)
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError as exc:
@@ -344,9 +382,11 @@ def _walk(root: Path, folder: str, prefix: str,
         if not entry.name.isprintable():
             problems.append(ContentError(repr(rel), "file name has control characters"))
             continue
+        if stamps is not None and entry.is_symlink():
+            stamps.symlinks = True
         if entry.is_dir(follow_symlinks=False):
             if not is_ignored_name(entry.name):
-                yield from _walk(root, entry.path, rel + "/", problems)
+                yield from _walk(root, entry.path, rel + "/", problems, stamps)
             continue
         if entry.is_symlink() and entry.is_dir():
             problems.append(ContentError(rel, "symlinked folders are not followed"))
@@ -394,6 +434,9 @@ def list_items(
     folder: Path,
     sections: Collection[str] = DEFAULT_SECTIONS,
     cache: MutableMapping[CacheKey, Item] | None = None,
+    *,
+    stamps: Stamps | None = None,
+    racy_after_ns: int | None = None,
 ) -> Catalogue:
     """Every page and download under ``folder``, validated.
 
@@ -401,6 +444,11 @@ def list_items(
     inode of the file and of its sidecar) to its parsed item, so unchanged files are not read
     again; the caller keeps one cache per set of ``sections``. Broken items are kept, with
     their reason, so callers can refuse them cleanly.
+
+    ``stamps`` (optional) is filled with the signatures of every folder and file looked at
+    (see :class:`Stamps`). With ``racy_after_ns``, an item whose file was modified at or after
+    that time is not put in ``cache``: a second edit within the file system's timestamp
+    granularity could keep the same signature.
     """
     catalogue = Catalogue()
     try:
@@ -414,7 +462,7 @@ def list_items(
     pages: list[_Found] = []
     downloads: list[_Found] = []
     sidecars: dict[str, _Found] = {}
-    for found in _walk(root, str(root), "", catalogue.problems):
+    for found in _walk(root, str(root), "", catalogue.problems, stamps):
         name = PurePosix.name(found.source)
         if found.source.startswith(FILES_DIR + "/"):
             if name.lower().endswith(SIDECAR_SUFFIX):
@@ -424,21 +472,42 @@ def list_items(
         elif found.source.endswith(PAGE_SUFFIX) and not is_ignored_name(name):
             pages.append(found)
     for found in pages:
-        catalogue.items[page_key(found.source)] = _cached(
-            cache, (found.source, found.signature), lambda f=found: _load_page(f, sections)
+        key = page_key(found.source)
+        catalogue.items[key] = _cached(
+            _usable(cache, racy_after_ns, found),
+            (found.source, found.signature),
+            lambda f=found: _load_page(f, sections),
         )
+        if stamps is not None:
+            stamps.files[key] = ((str(found.path), found.signature),)
     for found in downloads:
         side = sidecars.pop(sidecar_for(found.source), None)
         extra = side.signature if side is not None else (0, 0, 0)
         catalogue.items[found.source] = _cached(
-            cache,
+            _usable(cache, racy_after_ns, found, side),
             (found.source, (*found.signature, *extra)),
             lambda f=found, s=side: _load_file(f, sections, s),
         )
+        if stamps is not None:
+            read = [found] if side is None else [found, side]
+            stamps.files[found.source] = tuple((str(f.path), f.signature) for f in read)
     for orphan in sorted(sidecars):
         catalogue.problems.append(ContentError(orphan, "sidecar without its file"))
     _check_downloads(catalogue)
     return catalogue
+
+
+def _usable(
+    cache: MutableMapping[CacheKey, Item] | None,
+    racy_after_ns: int | None,
+    *found: _Found | None,
+) -> MutableMapping[CacheKey, Item] | None:
+    """``cache``, unless one of the files was modified too recently to trust its signature."""
+    if cache is None or racy_after_ns is None:
+        return cache
+    if any(f is not None and f.signature[0] >= racy_after_ns for f in found):
+        return None
+    return cache
 
 
 def _cached(
@@ -466,3 +535,112 @@ def _check_downloads(catalogue: Catalogue) -> None:
                 catalogue.problems.append(
                     ContentError(page.source, f"downloads entry {entry!r} not found in files/")
                 )
+
+
+# --- cached catalogue ------------------------------------------------------------------------
+
+RACY_NS = 2_000_000_000
+"""A listing that saw a modification time this close to (or after) the time it started is not
+trusted: a further change within the file system's timestamp granularity (or a little clock
+skew) could leave every signature as it was. Such a listing is redone on the next request."""
+
+FULL_CHECK_NS = 1_000_000_000
+"""Every file of a trusted listing is re-checked at least this often (see
+:meth:`CatalogueCache.get`); folders and the requested item are checked on every call."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A catalogue and what is needed to tell, by stat alone, whether it is still current."""
+
+    catalogue: Catalogue
+    version: int
+    """Grows by one at every new listing: a key for caches derived from the catalogue."""
+    sections: frozenset[str]
+    root: tuple[str, Signature | None]
+    folders: tuple[tuple[str, Signature | None], ...]
+    files: Mapping[str, tuple[tuple[str, Signature], ...]]
+    trusted: bool
+    """False when the listing met a symlink or a too recent modification time."""
+    checked_ns: int
+    """When every file was last found unchanged."""
+
+
+def _unchanged(entries: Iterator[tuple[str, Signature | None]] | Collection[Any]) -> bool:
+    return all(stamp(path) == sig for path, sig in entries)
+
+
+class CatalogueCache:
+    """The catalogue of one restricted folder, listed again only when something changed.
+
+    :meth:`get` re-validates the cached listing with ``stat`` calls and no reads: the folder
+    itself and every folder in it (a file added, removed or renamed changes its folder's
+    modification time) and the files of the requested item (an edit in place changes the
+    file's), on every call; every file when asked (``full``) and at least once every
+    :data:`FULL_CHECK_NS`. Anything different, or a listing that is not trusted (see
+    :data:`RACY_NS`, symlinks), and the folder is listed again; parsed items of unchanged files
+    are reused from an item cache keyed by signature.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+        self._items: dict[CacheKey, Item] = {}
+        self._version = 0
+        self.listings = 0
+        """How many times the folder was listed (for tests and the benchmark)."""
+
+    def get(self, folder: Path, sections: frozenset[str], now_ns: int, *,
+            key: str | None = None, full: bool = False) -> Snapshot:
+        """The current snapshot of ``folder``; ``now_ns`` is the wall clock (``time.time_ns``).
+
+        ``key``: the item about to be served, whose files are always re-checked. ``full``:
+        re-check every file (for answers that list items: the members index and search).
+        """
+        snap = self._snapshot
+        if snap is not None and self._current(snap, folder, sections, now_ns, key, full):
+            return self._snapshot or snap
+        with self._lock:
+            snap = self._snapshot
+            if snap is not None and self._current(snap, folder, sections, now_ns, key, full):
+                return self._snapshot or snap
+            return self._list(folder, sections, now_ns)
+
+    def _current(self, snap: Snapshot, folder: Path, sections: frozenset[str], now_ns: int,
+                 key: str | None, full: bool) -> bool:
+        if not snap.trusted or snap.sections != sections or snap.root[0] != str(folder):
+            return False
+        if stamp(snap.root[0]) != snap.root[1] or not _unchanged(snap.folders):
+            return False
+        if full or now_ns - snap.checked_ns >= FULL_CHECK_NS or now_ns < snap.checked_ns:
+            if not all(_unchanged(entries) for entries in snap.files.values()):
+                return False
+            self._snapshot = replace(snap, checked_ns=now_ns)
+            return True
+        return key is None or _unchanged(snap.files.get(key, ()))
+
+    def _list(self, folder: Path, sections: frozenset[str], now_ns: int) -> Snapshot:
+        old = self._snapshot
+        if old is None or old.sections != sections:
+            self._items.clear()
+        root = (str(folder), stamp(str(folder)))
+        stamps = Stamps()
+        racy = now_ns - RACY_NS
+        catalogue = list_items(folder, sections, self._items, stamps=stamps, racy_after_ns=racy)
+        if len(self._items) > 2 * len(catalogue.items) + 50:  # old versions of edited files
+            self._items.clear()
+        self._version += 1
+        self.listings += 1
+        newest = max(stamps.newest(), root[1][0] if root[1] else 0)
+        snap = Snapshot(
+            catalogue=catalogue,
+            version=self._version,
+            sections=sections,
+            root=root,
+            folders=tuple(stamps.folders.items()),
+            files=stamps.files,
+            trusted=root[1] is not None and not stamps.symlinks and newest < racy,
+            checked_ns=now_ns,
+        )
+        self._snapshot = snap
+        return snap

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import mimetypes
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -42,12 +43,12 @@ from gate import access, security, textsearch
 from gate.config import resolve_path
 from gate.content import (
     FILES_DIR,
-    CacheKey,
     Catalogue,
+    CatalogueCache,
     ContentError,
     Item,
+    Snapshot,
     decode,
-    list_items,
     parse_page,
 )
 from gate.errors import json_error, wants_json
@@ -80,15 +81,45 @@ _TYPES = {
 
 @dataclass
 class State:
-    """Per-app caches: parsed items, rendered pages, the site's chrome."""
+    """Per-app caches: the catalogue, rendered pages, navigations, the site's chrome."""
 
     renderer: Renderer
     renders: RenderCache = field(default_factory=RenderCache)
     chrome: ChromeCache = field(default_factory=ChromeCache)
-    items: dict[CacheKey, Item] = field(default_factory=dict)
-    items_sections: frozenset[str] = frozenset()
+    catalogues: CatalogueCache = field(default_factory=CatalogueCache)
+    views: ViewCache = field(default_factory=lambda: ViewCache())
     policy: tuple[Any, str] = (None, "")
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class ViewCache:
+    """Values derived from one catalogue version for one audience set (the navigation).
+
+    Keyed by (catalogue version, audiences, staff): a new listing of the restricted folder
+    gets a new version, so nothing here outlives the catalogue it was computed from, and two
+    users with the same grants share one entry. Bounded: cleared when it grows too large.
+    """
+
+    LIMIT = 512
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[Any, ...], Any] = {}
+        self._version = -1
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...], version: int, compute: Any) -> Any:
+        """The value for ``key`` at catalogue ``version``, computed by ``compute()`` once."""
+        full = (version, *key)
+        value = self._entries.get(full)
+        if value is not None:
+            return value
+        value = compute()
+        with self._lock:
+            if version != self._version or len(self._entries) >= self.LIMIT:
+                self._entries = {}
+                self._version = version
+            self._entries[full] = value
+        return value
 
 
 def state() -> State:
@@ -108,19 +139,29 @@ def sections() -> frozenset[str]:
     return newsletter_sections(current_app.config)
 
 
-def catalogue() -> Catalogue:
-    """The restricted items as they are on disk now (unchanged files are not re-read)."""
-    st = state()
-    known = sections()
-    with st.lock:
-        if known != st.items_sections:
-            st.items.clear()
-            st.items_sections = known
-    found = list_items(restricted_root(), known, st.items)
-    if len(st.items) > 2 * len(found.items) + 50:  # old versions of edited files
-        with st.lock:
-            st.items.clear()
-    return found
+def snapshot(key: str | None = None, *, full: bool = False) -> Snapshot:
+    """The restricted items as they are on disk now, re-validated by stat (no reads).
+
+    Folders and the files of ``key`` (the item about to be served) are checked every time;
+    ``full`` checks every file (for answers that list items). See
+    :class:`gate.content.CatalogueCache`. The snapshot is kept for the rest of the request.
+    """
+    snap = state().catalogues.get(
+        restricted_root(), sections(), time.time_ns(), key=key, full=full
+    )
+    g.sop_snapshot = snap
+    return snap
+
+
+def catalogue(key: str | None = None, *, full: bool = False) -> Catalogue:
+    """The current catalogue (see :func:`snapshot`)."""
+    return snapshot(key, full=full).catalogue
+
+
+def request_snapshot() -> Snapshot:
+    """This request's snapshot (taken by the view), or a fresh one."""
+    snap = g.get("sop_snapshot")
+    return snap if snap is not None else snapshot()
 
 
 def render_item(item: Item) -> Rendered:
@@ -205,7 +246,7 @@ def unavailable(item: Item, reason: str) -> Response:
                 "members/unavailable.html",
                 item=item,
                 reason=reason if viewer().is_staff else "",
-                nav=navigation(catalogue(), None),
+                nav=navigation(),
             ),
             status=503,
             mimetype="text/html",
@@ -226,7 +267,7 @@ def denied(item: Item) -> Response:
         item=item,
         who=who,
         help=access.access_help(meta.access),
-        nav=navigation(catalogue(), None),
+        nav=navigation(),
     )
     return Response(html, status=403, mimetype="text/html")
 
@@ -278,7 +319,7 @@ def index() -> Response | str:
     """What this user may open, and teasers of the rest."""
     if not current_user.is_authenticated:
         return sign_in_required()
-    cat = catalogue()
+    cat = catalogue(full=True)
     me = viewer()
     pages = [i for i in cat.pages() if me.may_open(i)]
     files = [i for i in cat.files() if me.may_open(i)]
@@ -298,7 +339,7 @@ def index() -> Response | str:
         locked=[teaser(i) for i in locked],
         broken=broken,
         problems=problems,
-        nav=navigation(cat, None),
+        nav=navigation(),
         members_home=True,
     )
 
@@ -309,14 +350,14 @@ def search() -> Response | str:
     if not current_user.is_authenticated:
         return sign_in_required()
     raw = request.args.get("q", "")
-    cat = catalogue()
+    cat = catalogue(full=True)
     try:
         terms = textsearch.parse_query(raw)
     except textsearch.QueryError as exc:
         if wants_json():
             return json_error(400, "bad_query", str(exc), "q")
         html = render_template("members/search.html", query=raw[:200], error=str(exc),
-                               hits=[], terms=[], nav=navigation(cat, None),
+                               hits=[], terms=[], nav=navigation(),
                                hide_site_search=True)
         return Response(html, status=400, mimetype="text/html")
     hits = textsearch.search(_documents(cat), terms) if terms else []
@@ -326,14 +367,15 @@ def search() -> Response | str:
         ])
     return render_template(
         "members/search.html", query=raw, error="", hits=hits, terms=terms,
-        highlight=textsearch.highlight_parts, nav=navigation(cat, None), hide_site_search=True,
+        highlight=textsearch.highlight_parts, nav=navigation(), hide_site_search=True,
     )
 
 
 @bp.get("/files/<path:name>", **NO_OPTIONS)
 def download(name: str) -> Response:
     """A restricted download: attachment, nosniff, ETag and Range, audited."""
-    item = lookup(catalogue(), f"{FILES_DIR}/{name}", "file")
+    key = f"{FILES_DIR}/{name}"
+    item = lookup(catalogue(key), key, "file")
     refusal = gate(item)
     if refusal is not None:
         return refusal
@@ -358,7 +400,7 @@ def download(name: str) -> Response:
 @bp.get("/<path:page>", **NO_OPTIONS)
 def show(page: str) -> Response | str:
     """A restricted page rendered in the site's look."""
-    cat = catalogue()
+    cat = catalogue(page)
     item = cat.items.get(page)
     if item is None or item.kind != "page":
         alternative = page[:-1] if page.endswith("/") else page + "/"
@@ -388,7 +430,8 @@ def show(page: str) -> Response | str:
         rendered=rendered,
         who=access.describe_access(meta.access),
         downloads=downloads,
-        nav=navigation(cat, item),
+        nav=navigation(),
+        nav_current=item.url,
     )
 
 
@@ -426,14 +469,24 @@ class NavGroup:
     """A folder of pages in the members navigation."""
 
     title: str
-    links: tuple[tuple[str, str, bool], ...]  # (title, url, active)
+    links: tuple[tuple[str, str], ...]  # (title, url); the template marks the current page
 
 
-def navigation(cat: Catalogue, current: Item | None) -> list[NavGroup]:
-    """Only the pages this user may open, grouped by folder (a folder's index names it)."""
+def navigation() -> tuple[NavGroup, ...]:
+    """This request's navigation, shared by every user with the same access to this catalogue
+    version (see :class:`ViewCache`)."""
     if not current_user.is_authenticated:
-        return []
+        return ()
+    snap = request_snapshot()
     me = viewer()
+    return state().views.get(  # type: ignore[no-any-return]
+        ("nav", me.audiences, me.is_staff), snap.version,
+        lambda: build_navigation(snap.catalogue, me),
+    )
+
+
+def build_navigation(cat: Catalogue, me: Viewer) -> tuple[NavGroup, ...]:
+    """Only the pages ``me`` may open, grouped by folder (a folder's index names it)."""
     groups: dict[str, list[Item]] = {}
     for item in cat.pages():
         if me.may_open(item):
@@ -443,10 +496,8 @@ def navigation(cat: Catalogue, current: Item | None) -> list[NavGroup]:
         index = cat.items.get(folder + "/") if folder else None
         name = index.title if index is not None and index.meta else _folder_title(folder)
         ordered = sorted(groups[folder], key=lambda i: (not i.key.endswith("/"), i.title.lower()))
-        links = tuple((i.title, i.url, current is not None and i.key == current.key)
-                      for i in ordered)
-        result.append(NavGroup(name, links))
-    return result
+        result.append(NavGroup(name, tuple((i.title, i.url) for i in ordered)))
+    return tuple(result)
 
 
 def _folder(key: str) -> str:

@@ -21,7 +21,8 @@ from urllib.parse import urlencode
 from flask import Flask, current_app, redirect, request, session
 from flask.typing import ResponseReturnValue
 from flask_login import login_user, logout_user
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
+from sqlalchemy.orm import joinedload
 
 from gate.db import get_session
 from gate.errors import json_error, wants_json
@@ -101,12 +102,26 @@ def end_current() -> None:
     logout_user()  # after clear(): it marks the remember cookie for deletion
 
 
+LOOKUP = (
+    select(LoginSession)
+    .where(LoginSession.token_hash == bindparam("token_hash"))
+    .options(joinedload(LoginSession.user, innerjoin=True).joinedload(User.grants))
+)
+"""The per-request lookup: the session row, its user and the user's grants in ONE query.
+
+Run on every request so that revocation, a removed grant, a password change or "sign out
+everywhere" takes effect on the very next request; nothing about the user is cached."""
+
+
 def load_user(raw: str) -> User | None:
-    """Flask-Login's user loader: the active user of a live session row, else None."""
+    """Flask-Login's user loader: the active user of a live session row, else None.
+
+    One SELECT (see :data:`LOOKUP`); a write only when the row expired or is due a touch.
+    """
     if not isinstance(raw, str) or not raw or len(raw) > 128:
         return None
     db = get_session()
-    row = db.scalar(select(LoginSession).where(LoginSession.token_hash == hash_id(raw)))
+    row = db.scalars(LOOKUP, {"token_hash": hash_id(raw)}).unique().first()
     if row is None:
         return None
     config = current_app.config
