@@ -16,7 +16,7 @@ import os
 import re
 import stat
 import threading
-from collections.abc import Collection, Iterator, Mapping, MutableMapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -566,8 +566,19 @@ class Snapshot:
     """When every file was last found unchanged."""
 
 
-def _unchanged(entries: Iterator[tuple[str, Signature | None]] | Collection[Any]) -> bool:
-    return all(stamp(path) == sig for path, sig in entries)
+def _unchanged(entries: Iterable[tuple[str, Signature | None]]) -> bool:
+    """True when every path still has its signature (None: still cannot be stat'ed)."""
+    stat_ = os.stat
+    for path, sig in entries:
+        try:
+            st = stat_(path)
+        except (OSError, ValueError):
+            if sig is not None:
+                return False
+            continue
+        if sig is None or (st.st_mtime_ns, st.st_size, st.st_ino) != sig:
+            return False
+    return True
 
 
 class CatalogueCache:

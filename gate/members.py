@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+import os
+import secrets
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,8 +38,11 @@ from flask import (
     render_template,
     request,
     send_file,
+    session,
 )
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import escape
 
 from gate import access, security, textsearch
 from gate.config import resolve_path
@@ -88,6 +93,8 @@ class State:
     chrome: ChromeCache = field(default_factory=ChromeCache)
     catalogues: CatalogueCache = field(default_factory=CatalogueCache)
     views: ViewCache = field(default_factory=lambda: ViewCache())
+    paths: dict[tuple[str, str], Path] = field(default_factory=dict)
+    csrf: dict[tuple[str, str], tuple[float, str]] = field(default_factory=dict)
     policy: tuple[Any, str] = (None, "")
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -127,9 +134,20 @@ def state() -> State:
     return current_app.extensions["sop_members"]  # type: ignore[no-any-return]
 
 
+def configured_path(name: str) -> Path:
+    """The folder or file configured as ``name``, resolved (relative: from the working folder)."""
+    value = str(current_app.config[name])
+    key = (value, "" if os.path.isabs(value) else os.getcwd())
+    memo = state().paths
+    path = memo.get(key)
+    if path is None:
+        path = memo[key] = resolve_path(value)
+    return path
+
+
 def restricted_root() -> Path:
     """The configured restricted folder."""
-    return resolve_path(current_app.config["RESTRICTED_DIR"])
+    return configured_path("RESTRICTED_DIR")
 
 
 def sections() -> frozenset[str]:
@@ -179,8 +197,11 @@ def render_item(item: Item) -> Rendered:
 
 def site_chrome() -> Chrome:
     """The built site's chrome for templates (and remember that this page uses it)."""
-    g.sop_chrome = True
-    return state().chrome.get(resolve_path(current_app.config["SITE_DIR"]))
+    chrome = g.get("sop_chrome")
+    if chrome is None:
+        chrome = state().chrome.get(configured_path("SITE_DIR"))
+        g.sop_chrome = chrome
+    return chrome  # type: ignore[no-any-return]
 
 
 # --- who is asking ---------------------------------------------------------------------------
@@ -416,23 +437,96 @@ def show(page: str) -> Response | str:
     except (ContentError, RenderError, OSError) as exc:
         return unavailable(item, str(exc))
     meta = item.valid_meta
-    me = viewer()
-    downloads = []
-    for entry in meta.downloads:
-        target = cat.items.get(f"{FILES_DIR}/{entry}")
-        if target is not None and target.meta is not None:
-            downloads.append((target, me.may_open(target), teaser(target)))
     if wants_json():
         return jsonify(title=meta.title, url=item.url, html=rendered.html)
-    return render_template(
-        "members/page.html",
-        item=item,
-        rendered=rendered,
-        who=access.describe_access(meta.access),
-        downloads=downloads,
-        nav=navigation(),
-        nav_current=item.url,
+    me = viewer()
+
+    def context() -> dict[str, Any]:
+        downloads = []
+        for entry in meta.downloads:
+            target = cat.items.get(f"{FILES_DIR}/{entry}")
+            if target is not None and target.meta is not None:
+                downloads.append((target, me.may_open(target), teaser(target)))
+        return {
+            "item": item,
+            "rendered": rendered,
+            "who": access.describe_access(meta.access),
+            "downloads": downloads,
+            "nav": navigation(),
+            "nav_current": item.url,
+        }
+
+    return cached_page("members/page.html", (item.key, rendered), context)
+
+
+# --- rendered page cache ---------------------------------------------------------------------
+
+CSRF_SLOT = "sop-csrf-slot-" + secrets.token_hex(16)
+EMAIL_SLOT = "sop-email-slot-" + secrets.token_hex(16)
+"""Unguessable stand-ins for the only per-user parts of a members page: the sign-out form's
+CSRF token and the signed-in email in its title. Both are filled in on every request."""
+
+
+@dataclass(frozen=True)
+class _SlotUser:
+    """What the layout reads of ``current_user`` while a shared page is rendered."""
+
+    email: str = EMAIL_SLOT
+    is_authenticated: bool = True
+    is_anonymous: bool = False
+
+
+def cached_page(template: str, key: tuple[Any, ...], context: Callable[[], dict[str, Any]]
+                ) -> str:
+    """``template`` rendered once per catalogue version, site chrome, viewer access and
+    ``key``, then completed per request with this user's CSRF token and email.
+
+    Everything else on such a page depends only on what is in the key: the item and its
+    rendering, the catalogue (navigation, downloads), the audiences and staff flag (what is
+    listed or locked) and the site's chrome. ``context()`` is only called on a miss.
+    """
+    chrome = site_chrome()
+    me = viewer()
+    html = state().views.get(
+        ("page", template, chrome, me.audiences, me.is_staff, *key),
+        request_snapshot().version,
+        lambda: render_template(
+            template, **context(), csrf_token=lambda: CSRF_SLOT, current_user=_SlotUser()
+        ),
     )
+    user = current_user._get_current_object()
+    return str(html).replace(CSRF_SLOT, page_csrf_token()).replace(
+        EMAIL_SLOT, str(escape(user.email))
+    )
+
+
+CSRF_REUSE_SECONDS = 60.0
+"""How long one signed CSRF token is handed out again to the same browser session."""
+
+
+def page_csrf_token() -> str:
+    """The sign-out form's CSRF token: Flask-WTF's, signed once a minute per session.
+
+    Signing costs as much as the rest of a cached page. The token is bound to the session's
+    raw CSRF value like any other and stays valid for ``WTF_CSRF_TIME_LIMIT`` (an hour) from
+    when it was signed, so reusing it for a minute changes nothing about what it protects.
+    """
+    field_name = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    raw = session.get(field_name)
+    if not isinstance(raw, str) or not raw or field_name in g:
+        return generate_csrf()
+    secret = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    key = (raw, str(secret))
+    cache = state().csrf
+    now = time.monotonic()
+    hit = cache.get(key)
+    if hit is not None and 0 <= now - hit[0] < CSRF_REUSE_SECONDS:
+        return hit[1]
+    token = generate_csrf()
+    if len(cache) >= 4096:
+        cache.clear()
+    cache[key] = (now, token)
+    return token
 
 
 # --- view helpers ----------------------------------------------------------------------------
@@ -551,12 +645,12 @@ def content_disposition(filename: str) -> str:
 
 def _chrome_csp(response: Response) -> Response:
     """Gate pages that use the site's chrome also allow its one extra inline script."""
-    if not g.get("sop_chrome") or response.mimetype != "text/html":
+    chrome = g.get("sop_chrome")
+    if chrome is None or response.mimetype != "text/html":
         return response
     if "Content-Security-Policy" in response.headers:
         return response
-    site_dir = resolve_path(current_app.config["SITE_DIR"])
-    chrome = state().chrome.get(site_dir)
+    site_dir = configured_path("SITE_DIR")
     if chrome.script_hashes:
         response.headers["Content-Security-Policy"] = _policy(site_dir, chrome.script_hashes)
     return response
@@ -578,8 +672,9 @@ def _policy(site_dir: Path, extra: tuple[str, ...]) -> str:
 
 def init_app(app: Flask) -> None:
     """Register the blueprint, the template helpers, the CSP addition and the build checks."""
-    from gate import checks, cli
+    from gate import checks, cli, sessions
 
+    sessions.READ_ONLY_BLUEPRINTS.add(bp.name)  # views only read who the user is
     app.extensions["sop_members"] = State(
         renderer=Renderer(resolve_path(app.config["MKDOCS_CONFIG"]))
     )

@@ -24,6 +24,7 @@ import json
 import re
 import threading
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -79,7 +80,7 @@ class Chrome:
         """True when the site is built and its header was found."""
         return bool(self.header_html)
 
-    @property
+    @cached_property
     def script_hashes(self) -> tuple[str, ...]:
         """CSP hashes of the inline scripts this chrome adds that the site does not carry."""
         if not self.scope_script:
