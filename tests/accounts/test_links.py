@@ -75,17 +75,22 @@ def test_the_confirm_post_needs_its_csrf_token(app, client, subscriber, outbox):
     assert post_form(client, f"/auth/link/{token}", {}).status_code == 302  # still unused
 
 
-def test_the_confirm_post_works_over_https_without_a_referer(app_config, make_user):
-    app = create_app({**app_config, "PUBLIC_BASE_URL": "https://portal.example"})
+def _add_subscriber(app, email: str) -> None:
+    """Give ``app`` a buffered test client and a subscriber of the payments section."""
     app.test_client_class = BufferedClient
     with app.app_context():
         from gate import accounts
         from gate.db import get_session
 
         db = get_session()
-        user = accounts.create_user(db, "sub@example.com", "subscriber")
+        user = accounts.create_user(db, email, "subscriber")
         accounts.set_newsletter_grants(db, user, {"payments"})
         db.commit()
+
+
+def test_the_confirm_post_works_over_https_without_a_referer(app_config, make_user):
+    app = create_app({**app_config, "PUBLIC_BASE_URL": "https://portal.example"})
+    _add_subscriber(app, "sub@example.com")
     client = app.test_client()
     base = "https://portal.example"
     post_form(client, f"{base}/auth/link", {"email": "sub@example.com"},
@@ -155,15 +160,7 @@ def test_a_token_for_another_purpose_is_refused(app, client, client_user, outbox
 def test_tokens_never_reach_the_logs_in_production(app_config, caplog, make_user):
     app = create_app({**app_config, "SOP_PORTAL_ENV": "production",
                       "SECRET_KEY": "p" * 48, "PUBLIC_BASE_URL": "https://portal.example"})
-    app.test_client_class = BufferedClient
-    with app.app_context():
-        from gate import accounts
-        from gate.db import get_session
-
-        db = get_session()
-        user = accounts.create_user(db, "sub@example.com", "subscriber")
-        accounts.set_newsletter_grants(db, user, {"payments"})
-        db.commit()
+    _add_subscriber(app, "sub@example.com")
     client = app.test_client()
     base = "https://portal.example"
     caplog.set_level(logging.DEBUG)
