@@ -204,8 +204,8 @@ def logout_everywhere() -> ResponseReturnValue:
 @login_required
 def change_password() -> ResponseReturnValue:
     """Change the password (current one first); every other session of the user ends."""
-    user: User = current_user._get_current_object()
-    if not user.has_password:
+    user = get_session().get(User, current_user.id)
+    if user is None or not user.has_password:
         return _page("auth/message.html", 403, title="No password to change",
                      message="Subscribers sign in with an emailed link and have no password.")
     form = ChangePasswordForm()

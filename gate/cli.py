@@ -8,7 +8,6 @@ whole portal (``serve``, ``build``).
 from __future__ import annotations
 
 import os
-import subprocess  # nosec B404 - runs mkdocs with a fixed argument list
 import sys
 from typing import Any
 
@@ -16,7 +15,7 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from gate import create_app
+from gate import create_app, sitebuild
 from gate.config import ConfigError, check_production, resolve_path
 
 
@@ -38,33 +37,25 @@ def main() -> None:
     """SOP Portal: public SOP site, members gate and billing calculators."""
 
 
-build_checks: list = []
-"""Callables ``(app) -> list[str]`` run after the MkDocs build; each string is a problem."""
-
-
 @main.command("build")
-@click.option("--no-strict", is_flag=True, help="Let MkDocs warnings pass.")
 @with_appcontext
-def build_command(no_strict: bool) -> None:
-    """Build the public site with MkDocs, then run the content and leak checks."""
+def build_command() -> None:
+    """Build the public and the members site, check them, then put both in place."""
     config = current_app.config
-    site = resolve_path(config["SITE_DIR"])
-    command = [sys.executable, "-m", "mkdocs", "build", "--clean", "-q",
-               "-f", str(resolve_path(config["MKDOCS_CONFIG"])), "-d", str(site)]
-    if not no_strict:
-        command.append("--strict")
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    result = subprocess.run(command, env=env, check=False)  # nosec B603 - fixed argv
-    if result.returncode != 0:
-        fail(f"mkdocs build failed with status {result.returncode}")
-    problems: list[str] = []
-    for check in build_checks:
-        problems.extend(check(current_app))
-    for problem in problems:
-        click.echo(f"check failed: {problem}", err=True)
-    if problems:
-        raise SystemExit(1)
-    click.echo(f"built {site}")
+    targets = sitebuild.Targets(
+        public_config=resolve_path(config["MKDOCS_CONFIG"]),
+        members_config=resolve_path(config["MEMBERS_MKDOCS_CONFIG"]),
+        restricted_dir=resolve_path(config["RESTRICTED_DIR"]),
+        site_dir=resolve_path(config["SITE_DIR"]),
+        members_dir=resolve_path(config["MEMBERS_SITE_DIR"]),
+    )
+    try:
+        sitebuild.build_sites(targets)
+    except sitebuild.BuildError as exc:
+        click.echo(f"build failed: {exc}", err=True)
+        click.echo("the sites in place were left as they were", err=True)
+        raise SystemExit(1) from exc
+    click.echo(f"built {targets.site_dir} and {targets.members_dir}")
 
 
 @main.command("serve")

@@ -55,18 +55,27 @@ def load_script_hashes(site_dir: Path) -> list[str]:
     return [h for h in data.get("script_hashes", []) if isinstance(h, str)]
 
 
-def current_csp() -> str:
-    """The policy for this app, cached by the modification time of the hashes file."""
-    site_dir = resolve_path(current_app.config["SITE_DIR"])
-    path = site_dir / CSP_HASHES_FILE
+def _stamp(path: Path) -> tuple[int, int]:
     try:
-        stamp = path.stat().st_mtime_ns
+        st = path.stat()
     except OSError:
-        stamp = 0
+        return (0, 0)
+    return (st.st_ino, st.st_mtime_ns)
+
+
+def current_csp() -> str:
+    """The policy of every page: the inline scripts of both builds (public and members).
+
+    Gate pages wear either build's frame and member pages are the members build's, so one
+    policy allows the scripts Material wrote into either; cached until a build replaces them.
+    """
+    folders = [resolve_path(current_app.config[name])
+               for name in ("SITE_DIR", "MEMBERS_SITE_DIR")]
+    stamp = tuple(_stamp(folder / CSP_HASHES_FILE) for folder in folders)
     cache = current_app.extensions.setdefault("sop_csp", {})
     if cache.get("stamp") != stamp or "policy" not in cache:
         cache["stamp"] = stamp
-        cache["policy"] = build_csp(load_script_hashes(site_dir))
+        cache["policy"] = build_csp([h for f in folders for h in load_script_hashes(f)])
     return str(cache["policy"])
 
 

@@ -4,8 +4,8 @@ Flask-Login stores that random id (an alternative id, never the user's primary k
 signed session cookie and, with "keep me signed in", in its remember cookie. Every request
 looks the row up with its user, so deleting rows (sign out, sign out everywhere, password
 change, revocation) or deactivating the user makes old cookies anonymous on the next request.
-The lookup is one query (row, user and grants joined); read-only views (the members area) get
-a :class:`Member` from the same join run on a pooled driver connection, without the ORM.
+The lookup is one query (row, user and grants joined) that gives every part of the gate the
+same :class:`CurrentUser`.
 
 Lifetimes: ``SESSION_IDLE_MINUTES`` without a request, ``SESSION_ABSOLUTE_HOURS`` in all; a
 remembered session lasts ``REMEMBER_DAYS``. Cookies are HttpOnly and SameSite=Lax; under an
@@ -21,15 +21,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, has_request_context, redirect, request, session
+from flask import Flask, current_app, redirect, request, session
 from flask.typing import ResponseReturnValue
 from flask_login import login_user, logout_user
 from sqlalchemy import bindparam, delete, select, update
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import joinedload
 
-from gate.db import database, get_session
+from gate.db import get_session
 from gate.errors import json_error, wants_json
 from gate.extensions import login_manager
 from gate.models import Grant, LoginSession, User, utcnow
@@ -53,13 +50,6 @@ def lifetime(remember: bool, config: Any) -> timedelta:
     if remember:
         return timedelta(days=float(config["REMEMBER_DAYS"]))
     return timedelta(hours=float(config["SESSION_ABSOLUTE_HOURS"]))
-
-
-def is_expired(row: LoginSession, now: datetime, idle: timedelta) -> bool:
-    """True past the absolute end, or idle too long (remembered sessions have no idle limit)."""
-    if now >= row.expires_at:
-        return True
-    return not row.remember and now - row.last_seen_at > idle
 
 
 def start(user: User, *, remember: bool = False, method: str = "password") -> str:
@@ -107,81 +97,28 @@ def end_current() -> None:
     logout_user()  # after clear(): it marks the remember cookie for deletion
 
 
-LOOKUP = (
-    select(LoginSession)
-    .where(LoginSession.token_hash == bindparam("token_hash"))
-    .options(joinedload(LoginSession.user, innerjoin=True).joinedload(User.grants))
-)
-"""The per-request lookup: the session row, its user and the user's grants in ONE query.
-
-Run on every request so that revocation, a removed grant, a password change or "sign out
-everywhere" takes effect on the very next request; nothing about the user is cached."""
-
-
-READ_ONLY_BLUEPRINTS: set[str] = set()
-"""Blueprints whose GET and HEAD views only read who the user is (id, email, role, grants):
-they get a :class:`Member` from one driver-level query instead of an ORM :class:`User`."""
-
-
-def load_user(raw: str) -> User | Member | None:
-    """Flask-Login's user loader: the active user of a live session row, else None.
-
-    One SELECT (see :data:`LOOKUP`, or :func:`load_member` for read-only views); a write only
-    when the row expired or is due a touch.
-    """
-    if not isinstance(raw, str) or not raw or len(raw) > 128:
-        return None
-    if (has_request_context() and request.blueprint in READ_ONLY_BLUEPRINTS
-            and request.method in ("GET", "HEAD")):
-        return load_member(raw)
-    db = get_session()
-    row = db.scalars(LOOKUP, {"token_hash": hash_id(raw)}).unique().first()
-    if row is None:
-        return None
-    config = current_app.config
-    now = utcnow()
-    user = row.user
-    if not user.active or is_expired(row, now, timedelta(minutes=float(
-        config["SESSION_IDLE_MINUTES"]
-    ))):
-        db.delete(row)
-        db.commit()
-        return None
-    if (now - row.last_seen_at).total_seconds() >= float(config["SESSION_TOUCH_SECONDS"]):
-        row.last_seen_at = now
-        db.commit()
-    user.login_token = raw
-    return user
-
-
-# --- read-only members ------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
-class Member:
-    """A signed-in user as a read-only view sees them (see :data:`READ_ONLY_BLUEPRINTS`).
+class CurrentUser:
+    """The signed-in user of this request, as every part of the gate sees them.
 
-    Built from one query per request like :class:`User` (revocation still takes effect on the
-    next request), with the same Flask-Login protocol and the same access rules, but it is
-    not an ORM object: nothing can be changed through it.
+    Loaded by :func:`load_user` with one query per request (so revocation, a removed grant,
+    a password change or "sign out everywhere" takes effect on the very next request); it is
+    not an ORM object, so nothing can be changed through it: a view that changes the user
+    loads the :class:`~gate.models.User` by ``id``.
     """
 
     id: int
     email: str
     name: str
     role: str
-    active: bool
+    has_password: bool
     grants: tuple[tuple[str, datetime | None], ...]
     """(audience, ends_at) of every grant, ended ones included."""
     login_token: str
 
     is_authenticated = True
     is_anonymous = False
-
-    @property
-    def is_active(self) -> bool:
-        """Revoked users are never loaded."""
-        return bool(self.active)
+    is_active = True
 
     @property
     def is_staff(self) -> bool:
@@ -189,8 +126,8 @@ class Member:
         return self.role == "staff"
 
     def audiences(self, now: datetime) -> frozenset[str]:
-        """The audiences of the grants valid at ``now`` (the rule of :meth:`User.audiences`)."""
-        found = {aud for aud, ends_at in self.grants if grant_is_valid(ends_at, now)}
+        """The audiences of the grants valid at ``now`` (``staff`` added for staff)."""
+        found = {aud for aud, ends_at in self.grants if ends_at is None or now < ends_at}
         if self.is_staff:
             found.add("staff")
         return frozenset(found)
@@ -200,16 +137,12 @@ class Member:
         return self.login_token
 
 
-def grant_is_valid(ends_at: datetime | None, now: datetime) -> bool:
-    """True while a grant has not ended (the rule of :meth:`gate.models.Grant.is_valid`)."""
-    return ends_at is None or now < ends_at
-
-
 _ls, _users, _grants = LoginSession.__table__, User.__table__, Grant.__table__
-MEMBER_LOOKUP = (
+LOOKUP = (
     select(
         _ls.c.id, _ls.c.expires_at, _ls.c.last_seen_at, _ls.c.remember,
-        _users.c.id, _users.c.email, _users.c.name, _users.c.role, _users.c.active,
+        _users.c.id.label("user_id"), _users.c.email, _users.c.name, _users.c.role,
+        _users.c.active, _users.c.password_hash.is_not(None).label("has_password"),
         _grants.c.audience, _grants.c.ends_at,
     )
     .select_from(
@@ -218,89 +151,48 @@ MEMBER_LOOKUP = (
     )
     .where(_ls.c.token_hash == bindparam("token_hash"))
 )
-"""The session row, its user and the user's grants: one row per grant (or one without)."""
+"""The session row, its user and the user's grants in ONE query: one row per grant."""
 
 
-@dataclass(frozen=True)
-class _SessionRow:
-    id: int
-    expires_at: datetime
-    last_seen_at: datetime
-    remember: bool
-
-
-def _utc(value: Any) -> datetime | None:
-    """A date-time column as returned by the driver (SQLite: text), made aware UTC."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if not isinstance(value, datetime):
-        raise TypeError(f"not a date-time: {value!r}")
+def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _compiled_lookup(engine: Engine) -> tuple[str, bool, tuple[str, ...]]:
-    """:data:`MEMBER_LOOKUP` compiled once for this engine's driver (SQL, positional, names)."""
-    cache = engine.__dict__.setdefault("_sop_member_lookup", {})
-    if "sql" not in cache:
-        compiled = MEMBER_LOOKUP.compile(dialect=engine.dialect)
-        cache["sql"] = (str(compiled), bool(compiled.positional),
-                        tuple(compiled.positiontup or ()))
-    return cache["sql"]  # type: ignore[no-any-return]
+def load_user(raw: str) -> CurrentUser | None:
+    """Flask-Login's user loader: the active user of a live session row, else None.
 
-
-def _fetch_member_rows(engine: Engine, token_hash: str) -> list[Any]:
-    """Run :data:`MEMBER_LOOKUP` on a pooled driver connection; driver errors become
-    SQLAlchemy's (a locked or unreachable database answers 503 like everywhere else)."""
-    sql, positional, names = _compiled_lookup(engine)
-    values = {"token_hash": token_hash}
-    params: Any = tuple(values[n] for n in names) if positional else values
-    dbapi = engine.dialect.loaded_dbapi
-    try:
-        connection = engine.raw_connection()
-        try:
-            cursor = connection.cursor()
-            try:
-                cursor.execute(sql, params)
-                return list(cursor.fetchall())
-            finally:
-                cursor.close()
-        finally:
-            connection.close()
-    except dbapi.Error as exc:
-        raise DBAPIError.instance(sql, params, exc, dbapi.Error, dialect=engine.dialect) from exc
-
-
-def load_member(raw: str) -> Member | None:
-    """The :class:`Member` of a live session row (one query), else None.
-
-    Same rules as :func:`load_user`: unknown row, inactive user or an expired session give
-    None (an expired row is deleted); ``last_seen_at`` is touched every
-    ``SESSION_TOUCH_SECONDS``.
+    One SELECT (:data:`LOOKUP`); a write only when the row expired (it is deleted) or is due
+    a touch (``last_seen_at``, every ``SESSION_TOUCH_SECONDS``).
     """
-    rows = _fetch_member_rows(database().engine, hash_id(raw))
+    if not isinstance(raw, str) or not raw or len(raw) > 128:
+        return None
+    db = get_session()
+    rows = db.execute(LOOKUP, {"token_hash": hash_id(raw)}).all()
     if not rows:
         return None
     first = rows[0]
-    row = _SessionRow(int(first[0]), _utc(first[1]), _utc(first[2]),  # type: ignore[arg-type]
-                      bool(first[3]))
     config = current_app.config
     now = utcnow()
     idle = timedelta(minutes=float(config["SESSION_IDLE_MINUTES"]))
-    if not bool(first[8]) or is_expired(row, now, idle):  # type: ignore[arg-type]
-        db = get_session()
-        db.execute(delete(LoginSession).where(LoginSession.id == row.id))
+    expires_at, last_seen_at = _utc(first.expires_at), _utc(first.last_seen_at)
+    if not first.active or now >= expires_at or (
+        not first.remember and now - last_seen_at > idle
+    ):
+        db.execute(delete(LoginSession).where(LoginSession.id == first.id))
         db.commit()
         return None
-    if (now - row.last_seen_at).total_seconds() >= float(config["SESSION_TOUCH_SECONDS"]):
-        db = get_session()
-        db.execute(update(LoginSession).where(LoginSession.id == row.id).values(last_seen_at=now))
+    if (now - last_seen_at).total_seconds() >= float(config["SESSION_TOUCH_SECONDS"]):
+        db.execute(update(LoginSession).where(LoginSession.id == first.id)
+                   .values(last_seen_at=now))
         db.commit()
-    grants = tuple((str(r[9]), _utc(r[10])) for r in rows if r[9] is not None)
-    return Member(
-        id=int(first[4]), email=str(first[5]), name=str(first[6] or ""), role=str(first[7]),
-        active=True, grants=grants, login_token=raw,
+    grants = tuple(
+        (str(r.audience), _utc(r.ends_at) if r.ends_at is not None else None)
+        for r in rows if r.audience is not None
+    )
+    return CurrentUser(
+        id=int(first.user_id), email=str(first.email), name=str(first.name or ""),
+        role=str(first.role), has_password=bool(first.has_password), grants=grants,
+        login_token=raw,
     )
 
 

@@ -1,71 +1,75 @@
 """MkDocs hook: expand ``[[teasers]]`` into the public list of restricted items.
 
-The list is built from the front matter of ``restricted/`` pages and the sidecars of its
-downloads only (title, summary, access), never from a body: for each item it shows the title,
-the summary, who it is for in words and a sign-in link to ``/members/<page>``. A malformed
-marker (``[[teasers anything]]``) or a broken restricted item fails the build with the file
-and the reason.
+The list comes from the members build's catalogue (``.catalogue.json``: titles, summaries and
+who may open each item, never a body), so the members site is built first (``sop-portal
+build`` does). Only audience-wide items are listed: an item of one client account is never
+named in public. Each entry says who it is for and links to ``/members/<page>``. A malformed
+marker fails the build with the page; so does a missing catalogue.
 
-The restricted folder is ``RESTRICTED_DIR`` (default ``restricted`` next to ``mkdocs.yml``);
-newsletter sections come from ``NEWSLETTER_MAP_FILE`` as in the gate.
+The catalogue is ``extra.members_catalogue`` when the build sets it, else
+``MEMBERS_SITE_DIR/.catalogue.json`` (default ``members-site`` beside ``mkdocs.yml``).
 """
 
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-
-from gate import access
-from gate.content import Item, list_items
+from mkdocs.structure.files import Files
+from mkdocs.structure.pages import Page
 
 MARKER = "[[teasers]]"
 _ANY_MARKER = re.compile(r"\[\[\s*teasers\b[^\]]*\]\]")
 
 
-def restricted_dir(config: Any) -> Path:
-    """The restricted folder: ``RESTRICTED_DIR`` or ``restricted`` beside ``mkdocs.yml``."""
-    base = Path(config["config_file_path"]).parent
-    return base / (os.environ.get("RESTRICTED_DIR") or "restricted")
+def catalogue_path(config: MkDocsConfig) -> Path:
+    """Where the members build wrote its catalogue."""
+    given = config.extra.get("members_catalogue")
+    if given:
+        return Path(given)
+    base = Path(config.config_file_path).parent
+    return base / (os.environ.get("MEMBERS_SITE_DIR") or "members-site") / ".catalogue.json"
 
 
-def known_sections() -> frozenset[str]:
-    """Newsletter sections from the same map file the gate reads."""
-    from gate.accounts import newsletter_sections
+def load_items(path: Path) -> list[dict[str, Any]]:
+    """The catalogue's pages and downloads (each with its ``url``); PluginError when missing."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise PluginError(
+            f"teasers: cannot read {path} ({exc}); build the members site first (sop-portal build)"
+        ) from exc
+    root = data.get("root", "/members/")
+    items = []
+    for kind in ("pages", "files"):
+        for key, record in data.get(kind, {}).items():
+            items.append({**record, "url": root + key, "kind": kind})
+    return items
 
-    return newsletter_sections({"NEWSLETTER_MAP_FILE": os.environ.get("NEWSLETTER_MAP_FILE", "")})
 
-
-def _order(item: Item) -> tuple[int, str, bool, str]:
-    meta = item.valid_meta
-    first = meta.access[0]
-    rank = {"clients": 0, "staff": 9}.get(first, 1 if first.startswith("client:") else 5)
-    who = access.describe_access(meta.access)
-    return rank, who, item.kind == "file", meta.title.casefold()
-
-
-def render_teasers(items: Iterable[Item]) -> str:
-    """The teaser list as HTML, grouped by audience (titles and summaries escaped)."""
-    groups: dict[str, list[Item]] = {}
-    for item in sorted((i for i in items if i.meta is not None), key=_order):
-        groups.setdefault(access.describe_access(item.valid_meta.access), []).append(item)
+def render_teasers(items: list[dict[str, Any]]) -> str:
+    """Audience-wide items as HTML, grouped by who they are for (everything escaped)."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for item in items:
+        if item["private"] or "members" in item["access"]:
+            continue
+        groups.setdefault(item["who"], []).append(item)
     if not groups:
         return "<p>There are no restricted items yet.</p>\n"
     out = ['<div class="sop-teasers">']
-    for who, members in groups.items():
-        out.append(f"<h3>For {html.escape(who)}</h3>")
-        out.append("<ul>")
-        for item in members:
-            meta = item.valid_meta
-            kind = " (download)" if item.kind == "file" else ""
-            summary = f": {html.escape(meta.summary)}" if meta.summary else ""
+    for who in sorted(groups, key=lambda w: (w == "our staff", w)):
+        out.append(f"<h3>For {html.escape(who)}</h3>\n<ul>")
+        for item in sorted(groups[who], key=lambda i: (i["kind"], i["title"].casefold())):
+            kind = " (download)" if item["kind"] == "files" else ""
+            summary = f": {html.escape(item['summary'])}" if item["summary"] else ""
             out.append(
-                f'<li><a href="{html.escape(item.url)}">{html.escape(meta.title)}</a>'
+                f'<li><a href="{html.escape(item["url"])}">{html.escape(item["title"])}</a>'
                 f"{kind}{summary} <em>(sign in to open)</em></li>"
             )
         out.append("</ul>")
@@ -73,17 +77,7 @@ def render_teasers(items: Iterable[Item]) -> str:
     return "\n".join(out) + "\n"
 
 
-def teasers_html(folder: Path, sections: Iterable[str]) -> str:
-    """The teaser list of ``folder``; PluginError naming every broken item."""
-    catalogue = list_items(folder, frozenset(sections))
-    problems = catalogue.all_problems()
-    if problems:
-        lines = "; ".join(str(p) for p in problems)
-        raise PluginError(f"teasers: restricted content has problems: {lines}")
-    return render_teasers(catalogue.items.values())
-
-
-def on_page_markdown(markdown: str, *, page: Any, config: Any, files: Any) -> str:
+def on_page_markdown(markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
     """Replace the ``[[teasers]]`` marker; refuse a malformed one."""
     for match in _ANY_MARKER.finditer(markdown):
         if match.group(0) != MARKER:
@@ -92,5 +86,5 @@ def on_page_markdown(markdown: str, *, page: Any, config: Any, files: Any) -> st
             )
     if MARKER not in markdown:
         return markdown
-    block = teasers_html(restricted_dir(config), known_sections())
+    block = render_teasers(load_items(catalogue_path(config)))
     return markdown.replace(MARKER, "\n" + block + "\n")

@@ -36,18 +36,39 @@ def require_system(condition: bool, what: str) -> None:
     pytest.skip(message)
 
 
-@pytest.fixture(scope="session")
-def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The public site built from the working tree once per test session (strict)."""
-    out = tmp_path_factory.mktemp("site")
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--clean", "-q",
-         "-f", str(ROOT / "mkdocs.yml"), "-d", str(out)],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+def build_targets(out: Path, restricted: Path = ROOT / "restricted"):
+    """Where ``sop-portal build`` of the working tree goes when its targets are under ``out``."""
+    from gate import sitebuild
+
+    return sitebuild.Targets(
+        public_config=ROOT / "mkdocs.yml",
+        members_config=ROOT / "mkdocs.members.yml",
+        restricted_dir=restricted,
+        site_dir=out / "site",
+        members_dir=out / "members-site",
     )
-    assert result.returncode == 0, result.stderr
-    return out
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory):
+    """Both sites built from the working tree once per test session (strict, checked)."""
+    from gate import sitebuild
+
+    targets = build_targets(tmp_path_factory.mktemp("built"))
+    sitebuild.build_sites(targets)
+    return targets
+
+
+@pytest.fixture(scope="session")
+def site_dir(built) -> Path:
+    """The public site of the session's build."""
+    return built.site_dir
+
+
+@pytest.fixture(scope="session")
+def members_dir(built) -> Path:
+    """The members site of the session's build."""
+    return built.members_dir
 
 
 @pytest.fixture
@@ -65,8 +86,10 @@ def app_config(tmp_path: Path, site_dir: Path, request: pytest.FixtureRequest) -
         "DATABASE_URL": database_url,
         "OUTBOX_DIR": str(tmp_path / "outbox"),
         "SITE_DIR": str(site_dir),
+        "MEMBERS_SITE_DIR": str(site_dir.parent / "members-site"),
         "RESTRICTED_DIR": str(ROOT / "restricted"),
         "MKDOCS_CONFIG": str(ROOT / "mkdocs.yml"),
+        "MEMBERS_MKDOCS_CONFIG": str(ROOT / "mkdocs.members.yml"),
         "SECRET_KEY": "test-secret-key-0123456789abcdef0123456789",
         # Accounts part: cheap argon2id, mail delivered before the request returns.
         **CHEAP_HASHING,
