@@ -79,8 +79,8 @@ def healthz() -> Response:
     return response
 
 
-@bp.route("/", defaults={"path": ""}, methods=["GET", "HEAD"])
-@bp.route("/<path:path>", methods=["GET", "HEAD"])
+@bp.get("/", defaults={"path": ""}, provide_automatic_options=False)
+@bp.get("/<path:path>", provide_automatic_options=False)
 def public_file(path: str) -> Response:
     """A file of the built site; folders answer with their ``index.html``."""
     target = _safe_site_file(path)

@@ -58,10 +58,14 @@ def run_mkdocs(config_file: Path, site_dir: Path, *, docs_dir: Path | None = Non
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
-    logging.getLogger("mkdocs").setLevel(logging.WARNING)
+    logger = logging.getLogger("mkdocs")
+    logger.setLevel(logging.WARNING)
     overrides: dict[str, object] = {"site_dir": str(site_dir), "strict": True}
     if docs_dir is not None:
         overrides["docs_dir"] = str(docs_dir)
+    problems = _Problems()
+    logger.addHandler(problems)
+    logger.propagate = False  # the reasons are in the BuildError, said once
     try:
         with contextlib.chdir(config_file.parent):
             config = load_config(str(config_file), **overrides)
@@ -72,9 +76,27 @@ def run_mkdocs(config_file: Path, site_dir: Path, *, docs_dir: Path | None = Non
             finally:
                 config.plugins.on_shutdown()
     except (MkDocsException, SystemExit) as exc:
-        raise BuildError(f"{config_file.name}: {exc or 'the build failed'}") from exc
+        raise BuildError(problems.explain(config_file, str(exc))) from exc
     except Exception as exc:  # noqa: BLE001 - a Markdown extension's own error, say
-        raise BuildError(f"{config_file.name}: {type(exc).__name__}: {exc}") from exc
+        raise BuildError(problems.explain(config_file, f"{type(exc).__name__}: {exc}")) from exc
+    finally:
+        logger.removeHandler(problems)
+        logger.propagate = True
+
+
+class _Problems(logging.Handler):
+    """The warnings and errors MkDocs logged during one build (the reasons it failed)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(f"{record.levelname.lower()}: {record.getMessage()}")
+
+    def explain(self, config_file: Path, outcome: str) -> str:
+        """What went wrong, the logged reasons first."""
+        return "\n".join([f"{config_file.name}: {outcome or 'the build failed'}", *self.lines])
 
 
 def staging_dir(target: Path) -> Path:

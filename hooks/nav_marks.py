@@ -80,8 +80,8 @@ class _Finder(HTMLParser):
             self.items.append(_Open(self.position()))
         elif tag == "a":
             href = dict(attrs).get("href")
-            if href is None or href.startswith("#"):
-                return
+            if href is None or (href.startswith("#") and href[1:] != MORE_FRAGMENT):
+                return  # a link within the page (its table of contents)
             audiences, more = self.target(href)
             if self.items:
                 current = self.items[-1]

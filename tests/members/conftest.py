@@ -1,57 +1,62 @@
-"""Fixtures for the members area: a small restricted folder and signed-in personas."""
+"""The members area on a real build: the repository's content plus a second client account.
+
+``two_accounts`` builds (once per session) the restricted folder with an extra page of another
+client account ("Acme"), so tests can check that one account's items never reach another.
+``members`` is one app on that build with a signed-in test client per persona, shared by a
+module's tests (none of them changes what another sees).
+"""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
-from flask.testing import FlaskClient
-from members_support import PERSONAS, SECRET, TREE, audit_events, hostile_tree, write_tree
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import CHEAP_HASHING, BufferedClient, build_targets
 
+ACME_TITLE = "Acme warehouse migration notes"
+ACME_PAGE = f"""---
+title: {ACME_TITLE}
+access: ["client:acme"]
+summary: Dates and decisions for the Acme account only.
+---
 
-@pytest.fixture
-def tree(tmp_path: Path) -> Path:
-    """A small valid restricted folder (plus a secret file next to it, outside it)."""
-    (tmp_path / "outside-secret.txt").write_text(SECRET, encoding="utf-8")
-    return write_tree(tmp_path / "restricted", TREE)
+# {ACME_TITLE}
 
+The pallet racking moves to the northern depot once the forklift contract is renewed.
+"""
 
-@pytest.fixture
-def sign_in(client, make_user, login_as):
-    """``sign_in(persona)``: create that persona's user and sign the test client in."""
-
-    def do(persona: str):
-        spec = PERSONAS[persona]
-        if spec is None:
-            return None
-        user = make_user(f"{persona}@example.com", **spec)
-        login_as(client, user)
-        return user
-
-    return do
+PERSONAS: dict[str, dict | None] = {
+    "anonymous": None,
+    "client": {"role": "client", "account": "Demo Client"},
+    "acme": {"role": "client", "account": "Acme"},
+    "payments": {"role": "subscriber", "audiences": ["newsletter:payments"]},
+    "store-setup": {"role": "subscriber", "audiences": ["newsletter:store-setup"]},
+    "staff": {"role": "staff"},
+}
 
 
-class _Buffered(FlaskClient):
-    """Reads and closes every response, file responses included."""
+@pytest.fixture(scope="session")
+def two_accounts(tmp_path_factory):
+    """Targets of a build of the repository's restricted folder plus an Acme page."""
+    from gate import sitebuild
+    from tests.conftest import ROOT
 
-    def open(self, *args, **kwargs):  # type: ignore[override]
-        kwargs.setdefault("buffered", True)
-        return super().open(*args, **kwargs)
+    out = tmp_path_factory.mktemp("two-accounts")
+    restricted = Path(shutil.copytree(ROOT / "restricted", out / "restricted"))
+    (restricted / "accounts" / "acme").mkdir()
+    (restricted / "accounts" / "acme" / "notes.md").write_text(ACME_PAGE, encoding="utf-8")
+    targets = build_targets(out, restricted)
+    sitebuild.build_sites(targets)
+    return targets
 
 
-class SharedSite:
-    """One app on a hostile restricted folder, shared by a module's table-driven tests.
+class Members:
+    """One app on the two-account build and a signed-in client per persona."""
 
-    Creating an app costs about 0.15 s; the traversal and variant tables have dozens of rows,
-    and none of them changes any state, so they share this one.
-    """
-
-    def __init__(self, app, tree: Path) -> None:
-        app.test_client_class = _Buffered
+    def __init__(self, app) -> None:
         self.app = app
-        self.tree = tree
         self._clients: dict[str, object] = {}
 
     def client(self, persona: str):
@@ -65,6 +70,7 @@ class SharedSite:
     def _sign_in(self, persona: str):
         from gate import accounts, sessions
         from gate.db import get_session
+        from gate.models import User
 
         spec = dict(PERSONAS[persona] or {})
         client = self.app.test_client()
@@ -78,7 +84,7 @@ class SharedSite:
             for audience in spec.get("audiences", ()):
                 accounts.grant(db, user, audience)
             db.commit()
-            raw = sessions.start(user)
+            raw = sessions.start(db.get(User, user.id))
             db.commit()
         with client.session_transaction() as session:
             session["_user_id"] = raw
@@ -86,32 +92,31 @@ class SharedSite:
         return client
 
 
-@pytest.fixture(scope="module")
-def shared_site(tmp_path_factory, site_dir):
-    """A module-wide app serving :func:`hostile_tree` (see :class:`SharedSite`)."""
-    from gate import create_app
+def members_config(tmp_path: Path, targets, **extra) -> dict:
+    """An app configuration on ``targets`` with a fresh database under ``tmp_path``."""
+    from tests.conftest import ROOT
 
-    base = tmp_path_factory.mktemp("shared")
-    (base / "outside-secret.txt").write_text(SECRET, encoding="utf-8")
-    tree = hostile_tree(write_tree(base / "restricted", TREE))
-    app = create_app({
+    return {
         "TESTING": True,
-        "INSTANCE_PATH": str(base / "instance"),
-        "DATABASE_URL": f"sqlite:///{base / 'instance' / 'test.sqlite3'}",
-        "OUTBOX_DIR": str(base / "outbox"),
-        "SITE_DIR": str(site_dir),
-        "RESTRICTED_DIR": str(tree),
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'instance' / 'members.sqlite3'}",
+        "OUTBOX_DIR": str(tmp_path / "outbox"),
+        "SITE_DIR": str(targets.site_dir),
+        "MEMBERS_SITE_DIR": str(targets.members_dir),
+        "RESTRICTED_DIR": str(targets.restricted_dir),
         "MKDOCS_CONFIG": str(ROOT / "mkdocs.yml"),
         "SECRET_KEY": "test-secret-key-0123456789abcdef0123456789",
         "MAIL_DELIVERY": "inline",
-        "PASSWORD_HASH_TIME_COST": 1,
-        "PASSWORD_HASH_MEMORY_COST": 8,
-        "PASSWORD_HASH_PARALLELISM": 1,
-    })
-    return SharedSite(app, tree)
+        **CHEAP_HASHING,
+        **extra,
+    }
 
 
-@pytest.fixture
-def audit_log(app):
-    """``audit_log(action)``: the audit events recorded with ``action``."""
-    return lambda action: audit_events(app, action)
+@pytest.fixture(scope="module")
+def members(two_accounts, tmp_path_factory) -> Members:
+    """The shared app of a test module (see :class:`Members`)."""
+    from gate import create_app
+
+    app = create_app(members_config(tmp_path_factory.mktemp("members-app"), two_accounts))
+    app.test_client_class = BufferedClient
+    return Members(app)
