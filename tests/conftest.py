@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
 
 ROOT = Path(__file__).resolve().parent.parent
+# MkDocs loads the build hooks with their folder on sys.path; tests import them the same way.
+if str(ROOT / "hooks") not in sys.path:
+    sys.path.insert(0, str(ROOT / "hooks"))
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 TEST_PASSWORD = "correct horse battery staple 42"
 """The password ``make_user(..., password=TEST_PASSWORD)`` users sign in with."""

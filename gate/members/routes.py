@@ -76,7 +76,7 @@ def serve(path: str) -> Response:
     if path == SITEMAP:
         return sitemap(build)
     if path == "search":
-        return redirect(build.root + "?" + urlencode({"q": request.args.get("q", "")[:200]}))
+        return search(build)
     if path + "/" in build.pages:
         query = request.query_string.decode("latin-1")
         return redirect(build.root + quote(path) + "/" + (f"?{query}" if query else ""), 308)
@@ -136,6 +136,13 @@ def asset(build: Build, path: str) -> Response:
     response = send_file(build.folder / path, conditional=True, max_age=None)
     response.headers["Cache-Control"] = site.cache_control(path)
     return response
+
+
+def search(build: Build) -> Response:
+    """The old search address: the members home with Material's search box opened on ``q``."""
+    if not current_user.is_authenticated:
+        return sessions.unauthorized()  # type: ignore[return-value]
+    return redirect(build.root + "?" + urlencode({"q": request.args.get("q", "")[:200]}))
 
 
 def search_index(build: Build) -> Response:

@@ -61,13 +61,6 @@ class Outbox:
         return token_in(body_of(found[-1]), purpose)
 
 
-@pytest.fixture(scope="session")
-def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """No public site for these tests: the auth pages fall back to the plain layout, and the
-    suite does not wait for (or depend on) the MkDocs build."""
-    return tmp_path_factory.mktemp("no-site")
-
-
 @pytest.fixture
 def outbox(app) -> Outbox:
     """The app's outbox folder."""

@@ -160,7 +160,9 @@ def load_generator() -> ModuleType:
     return module
 
 
-PAGES = sorted(RESTRICTED.rglob("*.md"))
+HOME = RESTRICTED / "index.md"
+"""The members home: the build lists the items on it, it has no content of its own."""
+PAGES = sorted(p for p in RESTRICTED.rglob("*.md") if p != HOME)
 PAGE_IDS = [p.relative_to(RESTRICTED).as_posix() for p in PAGES]
 DOWNLOADS = sorted(
     p for p in FILES.rglob("*") if p.is_file() and not p.name.endswith(SIDECAR)

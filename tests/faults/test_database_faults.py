@@ -185,11 +185,13 @@ def test_when_the_audit_store_is_full_admin_actions_fail_closed(app, full_store,
 
 
 @pytest.mark.asvs("16.4.3")
-def test_when_the_audit_store_is_full_reads_keep_working(app, full_store):
+def test_when_the_audit_store_is_full_pages_keep_working_and_downloads_wait(app, full_store):
     assert full_store.get(PAGE).status_code == 200
-    assert full_store.get("/members/clients/onboarding-checklist").status_code == 200
+    assert full_store.get("/members/clients/onboarding-checklist/").status_code == 200
     assert app.test_client().get("/").status_code == 200
-    assert full_store.get("/members/files/forms/plugin-setup-form.docx").status_code == 200
+    refused = full_store.get("/members/files/forms/plugin-setup-form.docx")
+    assert refused.status_code == 503  # nothing is downloaded without its audit row
+    assert refused.headers["Retry-After"]
 
 
 @pytest.mark.asvs("16.4.3")

@@ -122,16 +122,6 @@ def test_asvs_16_5_1_an_unexpected_error_is_a_clean_500_without_details(app, acc
 # --- broken content files ---------------------------------------------------------------------
 
 
-@pytest.fixture
-def broken_content(app_config, tmp_path):
-    """A copy of restricted/ (request it before ``app``) whose files the test may break."""
-    from tests.security.helpers import copy_restricted
-
-    root = copy_restricted(tmp_path / "restricted")
-    app_config["RESTRICTED_DIR"] = str(root)
-    return root
-
-
 BREAKAGES = [
     pytest.param(lambda p: p.write_bytes(b"---\ntitle: x\naccess: [clients]\n---\n\xff\xfe\xc3("),
                  id="invalid-utf8"),
@@ -146,25 +136,23 @@ BREAKAGES = [
 
 @pytest.mark.asvs("16.5.1")
 @pytest.mark.parametrize("breakage", BREAKAGES)
-def test_asvs_16_5_1_a_broken_content_file_is_a_clean_error_and_others_work(
-    broken_content, app, make_user, login_as, caplog, breakage
+def test_asvs_16_5_1_a_broken_content_file_is_refused_by_the_build_with_its_name(
+    tmp_path, breakage
 ):
-    import logging
+    """Broken content never reaches the gate: the members build refuses it, naming the file
+    (tests/build/test_sitebuild.py shows the sites in place keep serving, byte for byte)."""
+    import shutil
 
-    caplog.set_level(logging.INFO)
-    client = app.test_client()
-    login_as(client, make_user("boss@example.org", role="staff", password="x" * 16))
-    assert client.get("/members/clients/fluent-boards").status_code == 200
-    breakage(broken_content / "clients" / "fluent-boards.md")
-    response = client.get("/members/clients/fluent-boards", headers={"Accept": "text/html"})
-    assert response.status_code in (404, 503)  # never served, never a 500
-    assert b"Traceback" not in response.get_data()
-    assert response.mimetype == "text/html"
-    assert "fluent-boards" in caplog.text  # logged, with the file named
-    # every other page keeps working
-    assert client.get("/members/clients/timely-time-reports").status_code == 200
-    assert client.get("/members/").status_code == 200
-    assert client.get("/").status_code == 200
+    import members_catalogue
+    from members_catalogue import ContentError, Source
+
+    from tests.conftest import ROOT
+
+    root = shutil.copytree(ROOT / "restricted" / "clients", tmp_path / "clients")
+    breakage(root / "fluent-boards.md")
+    sources = [Source(p.name, p.stem + "/", p.name) for p in root.glob("*.md")]
+    with pytest.raises(ContentError, match="fluent-boards.md"):
+        members_catalogue.read(root, sources, ROOT / "gate" / "newsletter_map.toml")
 
 
 # --- CSV import and export --------------------------------------------------------------------
