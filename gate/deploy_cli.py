@@ -8,6 +8,7 @@ gate's own pages do. The tests run nginx with the output of this command.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -19,6 +20,7 @@ from flask.cli import with_appcontext
 
 from gate.config import resolve_path
 from gate.security import CSP_HASHES_FILE, build_csp, load_script_hashes
+from gate.sitebuild import BUILDS_DIR
 
 DEFAULT_TEMPLATE = Path(__file__).resolve().parent.parent / "deploy" / "nginx.conf"
 _PLACEHOLDER = re.compile(r"\{\{([A-Z_]+)\}\}")
@@ -65,8 +67,11 @@ def upstream_address(value: str) -> str:
 
 
 def absolute_path(value: str | Path, what: str, *, folder: bool = True) -> str:
-    """An absolute path with no character nginx would read as syntax; folders end in ``/``."""
-    path = str(Path(value).resolve())
+    """An absolute path with no character nginx would read as syntax; folders end in ``/``.
+
+    A symbolic link stays a link (``site`` points at the build in place; nginx follows it).
+    """
+    path = os.path.abspath(value)
     if _UNSAFE.search(path):
         raise DeployConfigError(f"{what} {path!r}: spaces, quotes, ;, $, # or braces in the path")
     return path.rstrip("/") + "/" if folder else path
@@ -80,13 +85,14 @@ def server_name(value: str | None, public_base_url: str) -> str:
     return name
 
 
-def nginx_csp(site_dir: Path) -> str:
-    """The public pages' policy with the build's script hashes; refuse an unbuilt site."""
-    if not (site_dir / CSP_HASHES_FILE).is_file():
-        raise DeployConfigError(
-            f"{site_dir / CSP_HASHES_FILE} not found: build the site first (sop-portal build)"
-        )
-    policy = build_csp(load_script_hashes(site_dir))
+def nginx_csp(*site_dirs: Path) -> str:
+    """The pages' policy with the builds' script hashes; refuse an unbuilt site."""
+    for site_dir in site_dirs:
+        if not (site_dir / CSP_HASHES_FILE).is_file():
+            raise DeployConfigError(
+                f"{site_dir / CSP_HASHES_FILE} not found: build the site first (sop-portal build)"
+            )
+    policy = build_csp([h for site_dir in site_dirs for h in load_script_hashes(site_dir)])
     if re.search(r"[\"$\\{}\n\r]", policy):
         raise DeployConfigError("the Content-Security-Policy contains characters nginx cannot take")
     return policy
@@ -120,7 +126,7 @@ def nginx_values(config: Mapping[str, object], *, listen: str, upstreams: Sequen
     if not _USER.match(user):
         raise DeployConfigError(f"--user {user!r}: expected a system user (and group) name")
     site = resolve_path(str(config["SITE_DIR"]))
-    restricted_files = resolve_path(str(config["RESTRICTED_DIR"])) / "files"
+    members = resolve_path(str(config["MEMBERS_SITE_DIR"]))
     return {
         "USER": user,
         "LISTEN": listen_address(listen, tls=bool(tls_cert)),
@@ -129,11 +135,11 @@ def nginx_values(config: Mapping[str, object], *, listen: str, upstreams: Sequen
             f"        server {upstream_address(address)};" for address in upstreams
         ),
         "SITE_DIR": absolute_path(site, "SITE_DIR"),
-        "RESTRICTED_FILES_DIR": absolute_path(restricted_files, "RESTRICTED_DIR/files"),
+        "MEMBERS_BUILDS_DIR": absolute_path(members.parent / BUILDS_DIR, "MEMBERS_SITE_DIR"),
         "RUNTIME_DIR": absolute_path(runtime_dir, "--runtime-dir").rstrip("/"),
         "LOG_DIR": absolute_path(log_dir, "--log-dir").rstrip("/"),
         "MIME_TYPES": absolute_path(mime_types, "--mime-types", folder=False),
-        "CSP": nginx_csp(site),
+        "CSP": nginx_csp(site, members),
         "TLS": tls_lines(tls_cert, tls_key),
     }
 
@@ -164,7 +170,7 @@ def nginx_config_command(listen: str, upstreams: tuple[str, ...], server_name: s
                          tls_cert: str | None, tls_key: str | None, user: str,
                          runtime_dir: str, log_dir: str, mime_types: str, template: str,
                          output: str | None) -> None:
-    """Write the nginx configuration for this deployment (SITE_DIR, RESTRICTED_DIR, the CSP)."""
+    """Write the nginx configuration for this deployment (SITE_DIR, MEMBERS_SITE_DIR, the CSP)."""
     from gate.cli import fail
 
     try:

@@ -221,27 +221,19 @@ def invoke(app: Any, *args: str) -> str:
     return str(result.stdout)
 
 
-_BUILD = """
-import sys
-from mkdocs.commands.build import build
-from mkdocs.config import load_config
-build(load_config(sys.argv[1], site_dir=sys.argv[2], site_url=sys.argv[3], strict=True))
-"""
+def build_site(site_dir: Path, site_url: str) -> Path:
+    """Build both sites (``sop-portal build``) for the address they will be served at.
 
-
-def build_site(site_dir: Path, site_url: str, config: Path = ROOT / "mkdocs.yml") -> Path:
-    """Build the public site (strict) for the address it will be served at.
-
-    Only ``site_url`` differs from ``mkdocs.yml``: Material's instant navigation follows only
+    The public site goes to ``site_dir``, the members site beside it (``members-site``). Only
+    the address differs from a developer's build: Material's instant navigation follows only
     links whose host and port match the sitemap's, so a site served on a test's free port
     must be built for that port, as a production site is built for its public address.
     """
-    result = subprocess.run(  # noqa: S603 - this interpreter, fixed script
-        [sys.executable, "-c", _BUILD, str(config), str(site_dir), site_url],
-        cwd=config.parent, env=sop_env({}), capture_output=True, text=True, check=False,
-    )
-    if result.returncode != 0:
-        raise AssertionError(f"mkdocs build failed:\n{result.stderr[-3000:]}")
+    run_cli(sop_env({
+        "PUBLIC_BASE_URL": site_url.rstrip("/"),
+        "SITE_DIR": str(site_dir),
+        "MEMBERS_SITE_DIR": str(site_dir.parent / "members-site"),
+    }), "build")
     return site_dir
 
 

@@ -136,6 +136,7 @@ def gate_env(workdir: Path, site_dir: Path, extra: Mapping[str, str] | None = No
         "DATABASE_URL": f"sqlite:///{instance / 'bench.sqlite3'}",
         "OUTBOX_DIR": str(instance / "outbox"),
         "SITE_DIR": str(site_dir),
+        "MEMBERS_SITE_DIR": str(site_dir.parent / "members-site"),
         "RESTRICTED_DIR": str(ROOT / "restricted"),
         "MKDOCS_CONFIG": str(ROOT / "mkdocs.yml"),
         "NO_MKDOCS_2_WARNING": "1",

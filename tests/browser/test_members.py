@@ -13,7 +13,7 @@ from tests.browser.conftest import snapshot
 pytestmark = pytest.mark.browser
 
 RESTRICTED = servers.ROOT / "restricted"
-CLIENT_PAGE = "/members/clients/plugin-setup-details"
+CLIENT_PAGE = "/members/clients/plugin-setup-details/"
 # A sentence of that page's body: it must never show once signed out.
 CLIENT_SECRET_TEXT = "Installing one takes minutes"
 LINK = re.compile(r"https?://\S+/auth/link/\S+")
@@ -69,15 +69,18 @@ def test_a_client_reads_downloads_signs_out_and_back_shows_nothing(page, demo):
     snapshot(page, "restricted-page")
 
     with page.expect_download() as info:
-        page.locator("#sop-downloads + ul").get_by_role("link").first.click()
+        page.locator("ul.sop-downloads").get_by_role("link").first.click()
     download = info.value
     assert download.suggested_filename == "plugin-setup-form.docx"
     with open(download.path(), "rb") as arrived:
         assert arrived.read() == (RESTRICTED / "files/forms/plugin-setup-form.docx").read_bytes()
 
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("link", name="Sign out").first.dispatch_event("click")
+    page.wait_for_url(re.compile(r"/auth/logout$"))
+    page.get_by_role("button", name="Sign out of this browser").click()
     page.wait_for_url(re.compile(r"/$"))
-    page.go_back()
+    page.go_back()  # the sign-out page, which now sends a signed-out reader home
+    page.go_back()  # the restricted page: not kept by the browser, asked for again
     page.wait_for_url(re.compile(r"/auth/login\?next="))
     page.get_by_role("heading", name="Sign in").wait_for()
     assert CLIENT_SECRET_TEXT not in page.content()
@@ -92,9 +95,9 @@ def test_a_subscriber_signs_in_by_link_and_reads_only_their_section(page, demo):
 
     cases = [
         ("/members/newsletter/payments/", 200, "Payments resources"),
-        ("/members/newsletter/store-setup/", 403, "Not for this account"),
-        (CLIENT_PAGE, 403, "Not for this account"),
-        ("/members/clients/", 403, "Not for this account"),
+        ("/members/newsletter/store-setup/", 403, "Not open to your account"),
+        (CLIENT_PAGE, 403, "Not open to your account"),
+        ("/members/clients/", 403, "Not open to your account"),
     ]
     for path, status, heading in cases:
         response = page.goto(path)
@@ -128,3 +131,78 @@ def test_an_anonymous_reader_signs_in_and_returns_to_the_page(page, demo, who, t
     page.wait_for_url(lambda url: urlsplit(url).path == lands_on)
     assert urlsplit(page.url).hostname == servers.LOOPBACK
     assert page.locator("header.md-header").is_visible()
+
+
+# --- the navigation drawer, per reader --------------------------------------------------------
+
+READERS = {
+    # who: (signs in as, a page they may open, member pages they may open, pages they may not)
+    "client": (("client", None), "/members/clients/fluent-boards/",
+               ["/members/clients/billing-and-payments/", "/members/clients/fluent-boards/"],
+               ["/members/staff/", "/members/newsletter/"]),
+    "subscriber": (("subscriber", "newsletter:payments"),
+                   "/members/newsletter/payments/choosing-a-payment-gateway/",
+                   ["/members/newsletter/payments/",
+                    "/members/newsletter/payments/choosing-a-payment-gateway/"],
+                   ["/members/clients/", "/members/staff/", "/members/newsletter/store-setup/",
+                    "/members/accounts/"]),
+    "staff": (("staff", None), "/members/staff/billing-run-checklist/",
+              ["/members/staff/billing-run-checklist/", "/members/clients/"], []),
+}
+
+
+def sign_in_as(page, demo, role: str, audience: str | None) -> None:
+    user = demo.user(role, audience)
+    if user.password is None:
+        page.goto("/auth/link")
+        sign_in_with_link(page, demo, user.email)
+    else:
+        page.goto("/auth/login")
+        sign_in_with_password(page, user.email, user.password)
+    page.wait_for_url(re.compile(r"/members/$"))
+
+
+def drawer_links(page) -> list[str]:
+    """The address of every link in the primary navigation (the drawer on a phone)."""
+    return page.eval_on_selector_all(
+        "nav.md-nav--primary a.md-nav__link",
+        "els => els.map(e => new URL(e.getAttribute('href'), location.href).pathname)",
+    )
+
+
+def visible_titles(page) -> list[str]:
+    return [t.strip() for t in page.locator(
+        "nav.md-nav--primary .md-nav__link:visible").all_inner_texts()]
+
+
+@pytest.mark.parametrize("who", list(READERS))
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_drawer_shows_home_the_procedures_and_only_the_readers_pages(page, demo, who,
+                                                                        width):
+    (role, audience), own_page, may_open, may_not = READERS[who]
+    page.set_viewport_size({"width": width, "height": 844 if width == 390 else 900})
+    sign_in_as(page, demo, role, audience)
+    links = set(drawer_links(page))
+    assert {"/", "/sops/billing/", "/calculators/"} <= links, links
+    assert not any(link.startswith(tuple(may_not)) for link in links), links
+    page.goto(own_page)
+    links |= set(drawer_links(page))
+    assert set(may_open) <= links, links
+    assert not any(link.startswith(tuple(may_not)) for link in links), links
+    assert ("More with access" in page.content()) == (who != "staff")
+    if width == 390:
+        page.locator("label.md-header__button[for=__drawer]").click()
+        page.locator("nav.md-nav--primary").get_by_role("link", name=re.compile(".")).first \
+            .wait_for(state="visible")
+        snapshot(page, f"drawer-{who}-{width}")
+        for _ in range(4):  # up the drawer's levels until the top, where Home is
+            if "Home" in visible_titles(page):
+                break
+            page.locator("nav.md-nav--primary label.md-nav__title:visible").last.click()
+            page.wait_for_timeout(300)
+        assert "Home" in visible_titles(page)
+        page.wait_for_timeout(400)  # the drawer's slide, for the picture
+        snapshot(page, f"drawer-top-{who}-{width}")
+    else:
+        snapshot(page, f"member-page-{who}-{width}")
+    assert page.console_errors == [] and page.bad_responses == []

@@ -104,10 +104,10 @@ def test_the_output_carries_the_builds_csp_and_the_configured_folders(runner, ap
     assert result.exit_code == 0, result.output
     text = result.stdout
     assert "{{" not in text
-    assert build_csp(load_script_hashes(site_dir)) in text
-    assert f"root {site_dir.resolve()}/;" in text
-    restricted_files = (servers.ROOT / "restricted" / "files").resolve()
-    assert f"alias {restricted_files}/;" in text
+    members = site_dir.parent / "members-site"
+    assert build_csp(load_script_hashes(site_dir) + load_script_hashes(members)) in text
+    assert f"root {site_dir}/;" in text  # the link, not the build it points at today
+    assert f"alias {site_dir.parent / '.sop-builds'}/;" in text
     assert "server 127.0.0.1:8000;" in text and "server 10.0.0.2:8000;" in text
     assert "listen 127.0.0.1:8080;" in text and "ssl_certificate" not in text
 
@@ -167,4 +167,4 @@ def test_nginx_accepts_the_output(runner, app, tmp_path):
 def test_the_repository_template_has_exactly_the_known_placeholders():
     names = set(deploy_cli._PLACEHOLDER.findall(TEMPLATE.read_text(encoding="utf-8")))
     assert names == {"USER", "LISTEN", "SERVER_NAME", "GATE_SERVERS", "SITE_DIR",
-                     "RESTRICTED_FILES_DIR", "RUNTIME_DIR", "LOG_DIR", "MIME_TYPES", "CSP", "TLS"}
+                     "MEMBERS_BUILDS_DIR", "RUNTIME_DIR", "LOG_DIR", "MIME_TYPES", "CSP", "TLS"}

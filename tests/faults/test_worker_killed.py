@@ -65,6 +65,7 @@ def gate_env(tmp_path: Path, site_dir: Path) -> dict[str, str]:
         "SOP_PORTAL_INSTANCE": str(instance),
         "DATABASE_URL": f"sqlite:///{instance / 'portal.sqlite3'}",
         "SITE_DIR": str(site_dir),
+        "MEMBERS_SITE_DIR": str(site_dir.parent / "members-site"),
         "RESTRICTED_DIR": str(servers.ROOT / "restricted"),
         "SECRET_KEY": secrets.token_hex(32),
         "OUTBOX_DIR": str(tmp_path / "outbox"),
