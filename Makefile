@@ -66,4 +66,4 @@ bench: setup site system-deps
 	$(BIN)/python bench/load.py
 
 clean:
-	rm -rf site .pytest_cache .hypothesis tests/artifacts
+	rm -rf site members-site .sop-builds .pytest_cache .hypothesis tests/artifacts

@@ -17,7 +17,7 @@ from tests.deploy.conftest import PUBLIC_HOST, audit_events
 pytestmark = [pytest.mark.system, pytest.mark.slow]
 
 RESTRICTED = servers.ROOT / "restricted"
-CLIENT_PAGE = "/members/clients/plugin-setup-details"
+CLIENT_PAGE = "/members/clients/plugin-setup-details/"
 FORM = "forms/plugin-setup-form.docx"
 
 
@@ -40,7 +40,7 @@ def _bundle(site: Path) -> str:
         ("/no/such/page/", 404, "text/html", "no-cache"),  # the site's own 404 page
         ("/.csp.json", 404, "text/html", "no-cache"),  # dotfiles never served
         ("/assets/", 404, "text/html", "no-cache"),  # no folder listings
-        ("/_protected/" + FORM, 404, "text/html", "no-cache"),  # internal only
+        ("/_members_builds/", 404, "text/html", "no-cache"),  # internal only
     ],
 )
 def test_nginx_serves_the_public_site_itself(production, path, status, content_type,
@@ -57,7 +57,8 @@ def test_nginx_serves_the_public_site_itself(production, path, status, content_t
     assert reply.header("Server") == "nginx"  # no version
     if content_type == "text/html":
         assert reply.header("Content-Security-Policy") == build_csp(
-            load_script_hashes(production.site_dir))
+            load_script_hashes(production.site_dir)
+            + load_script_hashes(production.site_dir.parent / "members-site"))
         assert reply.header("X-Frame-Options") == "DENY"
         body = gzip.decompress(reply.body) if reply.header("Content-Encoding") else reply.body
         assert b'class="md-header"' in body
@@ -94,9 +95,9 @@ def test_health_goes_to_the_gates(production):
         ("/members/files/" + FORM, {}, 302),
         ("/members/files/" + FORM, {"Range": "bytes=0-99"}, 302),
         (CLIENT_PAGE, {"Accept": "application/json"}, 401),
-        ("//members/clients/plugin-setup-details", {}, 302),
-        ("/%6dembers/clients/plugin-setup-details", {}, 302),
-        ("/members/files/" + FORM, {"X-Accel-Redirect": "/_protected/" + FORM}, 302),
+        ("//members/clients/plugin-setup-details/", {}, 302),
+        ("/%6dembers/clients/plugin-setup-details/", {}, 302),
+        ("/members/files/" + FORM, {"X-Accel-Redirect": "/_members_builds/x"}, 302),
     ],
 )
 def test_anonymous_readers_are_refused_through_nginx(production, path, headers, status):
@@ -116,8 +117,11 @@ def test_a_client_reads_a_restricted_page_and_downloads_a_form_through_nginx(pro
     assert page.status == 200, page.text[:500]
     assert "Plugin setup details" in page.text
     assert 'class="md-header"' in page.text  # the site's look
+    assert "<!--sop:" not in page.text  # the reader's view, not the build's marked file
     assert page.header("Cache-Control") == "private, no-store"
     assert "frame-ancestors 'none'" in page.header("Content-Security-Policy")
+    assert "sha256-" in page.header("Content-Security-Policy")
+    assert page.header("X-Accel-Redirect") is None
 
     download = browser.get("/members/files/" + FORM)
     assert download.status == 200
@@ -138,8 +142,11 @@ def test_a_client_reads_a_restricted_page_and_downloads_a_form_through_nginx(pro
     # The gate itself only answers with the hand-over; the bytes came from nginx.
     handed = production.gate_client(0, browser.cookies).get("/members/files/" + FORM)
     assert handed.status == 200
-    assert handed.header("X-Accel-Redirect") == "/_protected/" + FORM
+    assert handed.header("X-Accel-Redirect").startswith("/_members_builds/members-site-")
+    assert handed.header("X-Accel-Redirect").endswith("/files/" + FORM)
     assert handed.body == b""
+    handed_page = production.gate_client(0, browser.cookies).get(CLIENT_PAGE)
+    assert "/.views/" in handed_page.header("X-Accel-Redirect")
 
 
 def test_both_gates_serve_one_session(production):

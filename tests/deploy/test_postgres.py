@@ -15,7 +15,7 @@ from tests.conftest import TEST_PASSWORD
 
 pytestmark = pytest.mark.usefixtures("db_url")
 
-PAGE = "/members/clients/plugin-setup-details"
+PAGE = "/members/clients/plugin-setup-details/"
 HTML = {"Accept": "text/html"}
 
 

@@ -15,7 +15,7 @@ from tests.deploy.conftest import LINK
 
 pytestmark = [pytest.mark.system, pytest.mark.slow]
 
-CLIENT_PAGE = "/members/clients/plugin-setup-details"
+CLIENT_PAGE = "/members/clients/plugin-setup-details/"
 
 
 def _signed_in_on_both(production, email: str):
