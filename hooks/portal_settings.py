@@ -185,12 +185,13 @@ SETTINGS: dict[str, Setting] = {
 
 def settings_table(settings: PortalSettings) -> str:
     """Every setting as two Markdown tables (the calendar, then the account types)."""
+    rounding = rounding_words(settings)
     general = [
         ("Time zone of runs, closes and dates", settings.time_zone),
         ("Business days", f"Monday to Friday, except the public holidays of "
                           f"{settings.country_name}"),
         ("Currency of the calculators", settings.money.code),
-        ("Rounding of amounts", rounding_words(settings).capitalize()),
+        ("Rounding of amounts", rounding[:1].upper() + rounding[1:]),
     ]
     lines = ["| Setting | Value |", "| --- | --- |"]
     lines += [f"| {name} | {html.escape(value, quote=False)} |" for name, value in general]
@@ -212,14 +213,14 @@ _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augu
            "September", "October", "November", "December")
 
 
-def long_date(day: date) -> str:
-    """``Friday 20 November 2026``."""
-    return f"{WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
+def short_date(day: date) -> str:
+    """``Fri 20 Nov 2026``."""
+    return f"{WEEKDAYS[day.weekday()][:3]} {day.day} {_MONTHS[day.month - 1][:3]} {day.year}"
 
 
-def long_datetime(moment: datetime) -> str:
-    """``Wednesday 18 November 2026, 10:00``."""
-    return f"{long_date(moment.date())}, {moment:%H:%M}"
+def short_datetime(moment: datetime) -> str:
+    """``Wed 18 Nov 2026, 10:00``."""
+    return f"{short_date(moment.date())}, {moment:%H:%M}"
 
 
 def examples_table(settings: PortalSettings) -> str:
@@ -238,12 +239,12 @@ def examples_table(settings: PortalSettings) -> str:
             notes = []
             if event.moved:
                 names = ", ".join(h.name for h in event.holidays) or "not a business day"
-                notes.append(f"moved from {long_date(event.nominal)} ({names})")
+                notes.append(f"moved from {short_date(event.nominal)} ({names})")
             if due.due != due.unadjusted:
                 names = ", ".join(h.name for h in due.holidays) or "a weekend"
-                notes.append(f"due date moved from {long_date(due.unadjusted)} ({names})")
-            rows.append([kind.label, long_datetime(signed), long_datetime(event.at),
-                         long_date(due.invoice_date), long_date(due.due),
+                notes.append(f"due date moved from {short_date(due.unadjusted)} ({names})")
+            rows.append([kind.label, short_datetime(signed), short_datetime(event.at),
+                         short_date(due.invoice_date), short_date(due.due),
                          "; ".join(notes) or "nothing moved"])
     header = ["Account type", "Signed off", "Invoiced in the run or close of", "Invoice date",
               "Payment due", "Holidays and moves"]

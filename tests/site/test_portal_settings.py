@@ -126,10 +126,11 @@ def test_the_tables() -> None:
     assert "a weekly run on Friday at 14:00" in table
     assert "a monthly close on the 19th at 17:00" in table
     assert "eft" not in table and "day 1 month" not in table and "net 14" not in table
+    assert "Once, with halves rounded up, to 0.01 USD" in table
     assert "time zone" in used and "rounding" in used
     examples, _ = _render("[[settings examples]]")
     assert "Good Friday" in examples
-    assert "Thursday 2 April 2026, 14:00" in examples  # Good Friday's run moves back a day
+    assert "Thu 2 Apr 2026, 14:00" in examples  # Good Friday's run moves back a day
     assert "New Year's Day" in examples  # the 1 January collection moves on
 
 
