@@ -8,7 +8,6 @@ pages directly, so a failure names the file and the passage even without a build
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -17,20 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.site.hooks_support import load_hook
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _load_hook():
-    spec = importlib.util.spec_from_file_location("sources_hook_under_test",
-                                                  ROOT / "hooks" / "sources.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-hook = _load_hook()
+hook = load_hook("sources")
 CATALOGUE = hook.load_catalogue(ROOT / "sources")
 INDEX = hook.seed_index(CATALOGUE)
 

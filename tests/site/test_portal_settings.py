@@ -9,7 +9,6 @@ expressions) never reach a public page.
 from __future__ import annotations
 
 import ast
-import importlib.util
 import os
 import re
 import subprocess
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.site.hooks_support import load_hook
 from tests.site.test_facts import article_text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,17 +25,7 @@ OWNED_ELSEWHERE = {"docs/calculators.md"}
 NEW_HOOKS = ("portal_settings", "sources")
 
 
-def _load_hook():
-    spec = importlib.util.spec_from_file_location("portal_settings_under_test",
-                                                  ROOT / "hooks" / "portal_settings.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-hook = _load_hook()
+hook = load_hook("portal_settings")
 DEFAULTS = hook.read_settings({})
 
 CUSTOM_TYPES = """

@@ -8,14 +8,14 @@ the article's content, and the source documents themselves must never be publish
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+
+from tests.site.hooks_support import load_hook
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -26,17 +26,7 @@ OWNED_ELSEWHERE = {"docs/calculators.md"}
 while they do not. Remove an entry once its page names its sources."""
 
 
-def _load(name: str) -> Any:
-    path = ROOT / "hooks" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"{name}_under_test", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-sources_hook = _load("sources")
+sources_hook = load_hook("sources")
 CATALOGUE = sources_hook.load_catalogue(ROOT / "sources")
 
 
