@@ -233,3 +233,9 @@ def test_hook_imports_only_what_a_build_may_use(name: str) -> None:
     allowed = set(sys.stdlib_module_names) | {"mkdocs", "yaml", "calculators"}
     assert modules <= allowed, modules - allowed
     assert "gate" not in modules
+
+
+def test_no_marker_is_left_in_the_build(site_dir: Path) -> None:
+    left = [page.relative_to(site_dir).as_posix() for page in site_dir.rglob("*.html")
+            if "[[setting" in page.read_text(encoding="utf-8")]
+    assert left == []
