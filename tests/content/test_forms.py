@@ -322,7 +322,7 @@ def test_content_is_present() -> None:
 def test_page_front_matter(page: Path) -> None:
     data, body = page_meta(page)
     assert meta_problems(data) == []
-    assert set(data) <= {"title", "access", "summary", "downloads"}
+    assert set(data) <= {"title", "access", "summary", "downloads", "sources"}
     assert len(words(body)) >= 150, "restricted pages should be substantial"
 
 
