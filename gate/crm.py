@@ -96,11 +96,11 @@ _PREFIXED = ("'=", "'+", "'-", "'@", "'\t", "'\r")
 _ADDRESS_PUNCTUATION = set('<>()[],;:"\\')
 _BIDI_CONTROLS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F)}
 _HEADER_SEPARATORS = re.compile(r"[\s_\-]+")
-# PHP's fputcsv: a quoted value holds "" for a quote, and a backslash keeps the next character
-# as it is (even a quote); PHP's fgetcsv keeps the backslash, and so do we.
-_QUOTED = re.compile(r'"((?:[^"\\]++|\\.|"")*+)"', re.S)
+# PHP's fputcsv: a quoted value holds "" for a quote, and after a run of backslashes the next
+# character is written as it is (even a quote); PHP's fgetcsv keeps the backslashes, as we do.
+_QUOTED = re.compile(r'"((?:[^"\\]++|\\++.|"")*+)"', re.S)
 _BARE = re.compile(r"[^,\r\n]*+")
-_QUOTED_TOKEN = re.compile(r'\\.|""', re.S)
+_QUOTED_TOKEN = re.compile(r'\\++.|""', re.S)
 _PLACE_ROW = re.compile(r"(?:^| )row (\d+)$")
 
 
@@ -490,7 +490,8 @@ def php_csv_rows(text: str) -> Iterator[list[str]]:
     while True:
         match = (_QUOTED if text.startswith('"', pos) else _BARE).match(text, pos)
         if match is None:
-            raise _CsvError("a quoted value is never closed")
+            raise _CsvError("a quoted value is never closed (or ends with a backslash, which "
+                            "PHP's fputcsv cannot write)")
         row.append(_unquote(match.group(1)) if match.re is _QUOTED else match.group())
         pos = match.end()
         if pos >= end:
