@@ -150,7 +150,8 @@ class FluentCrmApi:
             with _OPENER.open(request, timeout=self.settings.timeout) as answer:
                 body = answer.read(MAX_ANSWER_BYTES + 1)
         except urllib.error.HTTPError as exc:
-            raise _refusal(exc, shown) from None
+            with exc:  # the error holds the open answer
+                raise _refusal(exc, shown) from None
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             if isinstance(reason, socket.timeout | TimeoutError):
