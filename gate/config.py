@@ -51,7 +51,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "FLUENTCRM_WEBHOOK_SECRET": "",  # nosec B105 - empty: webhook off
         "FLUENTCRM_API_URL": "",  # empty: no REST sync
         "FLUENTCRM_API_USER": "",
-        "FLUENTCRM_API_PASSWORD": "",  # nosec B105 - empty: no REST sync
+        "FLUENTCRM_API_PASSWORD": "",
         "FLUENTCRM_API_TIMEOUT": 20.0,
         "TRUSTED_PROXIES": 0,
         "TRUSTED_HOSTS": [],

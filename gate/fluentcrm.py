@@ -481,13 +481,11 @@ def sync_command(prune: bool, dry_run: bool) -> None:
     """Read every contact from FluentCRM's REST API and apply them as an import would."""
     from gate.cli import fail
 
-    try:
-        settings = fluentcrm_api.settings_from(current_app.config)
-    except ConfigError as exc:
-        fail(str(exc))
+    settings = fluentcrm_api.settings_from(current_app.config)  # checked when the app started
     if settings is None:
         fail("FLUENTCRM_API_URL is not set: set it, FLUENTCRM_API_USER and "
              "FLUENTCRM_API_PASSWORD to sync from FluentCRM (see the README)")
+        return
     _require_schema()
     try:
         entries = fluentcrm_api.FluentCrmApi(settings).contacts()
