@@ -511,7 +511,10 @@ def secret_matches(given: str, expected: str) -> bool:
 def _body() -> dict[str, Any]:
     """The request's fields (a JSON object or a form); FieldError on anything else."""
     if request.is_json:
-        data = request.get_json(silent=True)
+        try:
+            data = request.get_json(silent=True)
+        except RecursionError:  # nested deeper than the JSON decoder goes
+            data = None
         if not isinstance(data, dict):
             raise crm.FieldError("body", "must be a JSON object")
         return data

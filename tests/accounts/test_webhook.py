@@ -197,6 +197,8 @@ def test_an_unconfigured_webhook_answers_404(app_config, secret):
          "last_name", "longer than 200"),
         ({"json": ["a@example.com", "subscribed"]}, "body", "JSON object"),
         ({"data": "{not json", "content_type": "application/json"}, "body", "JSON object"),
+        ({"data": "[" * 100_000 + "]" * 100_000, "content_type": "application/json"}, "body",
+         "JSON object"),
         ({"data": "email=a@example.com", "content_type": "text/plain"}, "body", "form"),
         ({"data": {"email": "a@example.com"}}, "status", "is required"),
     ),
