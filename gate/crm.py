@@ -467,12 +467,13 @@ def _aliases() -> dict[str, str]:
 COLUMN_ALIASES = _aliases()
 
 
-class _CsvError(Exception):
+class CsvError(CrmError):
     """The text is not CSV as ``fputcsv`` writes it."""
 
 
 def _unquote(inner: str) -> str:
-    """The value inside a quoted cell: ``""`` is a quote, a backslash pair stays as it is."""
+    """The value inside a quoted cell: ``""`` is a quote; backslashes and the character after
+    them stay as they are."""
     return _QUOTED_TOKEN.sub(lambda m: '"' if m.group() == '""' else m.group(), inner)
 
 
@@ -480,7 +481,7 @@ def php_csv_rows(text: str) -> Iterator[list[str]]:
     """Rows of CSV as PHP's ``fputcsv`` writes it (``,`` ``"`` and ``\\`` escape, any line end).
 
     A quoted value may hold commas, line breaks, ``""`` (a quote) and ``\\"`` (kept as it is,
-    as PHP's own ``fgetcsv`` reads it). Raises ``_CsvError`` for a quote that is never closed or
+    as PHP's own ``fgetcsv`` reads it). Raises ``CsvError`` for a quote that is never closed or
     a closing quote followed by anything but a comma or a line end.
     """
     pos, end = 0, len(text)
@@ -490,7 +491,7 @@ def php_csv_rows(text: str) -> Iterator[list[str]]:
     while True:
         match = (_QUOTED if text.startswith('"', pos) else _BARE).match(text, pos)
         if match is None:
-            raise _CsvError("a quoted value is never closed (or ends with a backslash, which "
+            raise CsvError("a quoted value is never closed (or ends with a backslash, which "
                             "PHP's fputcsv cannot write)")
         row.append(_unquote(match.group(1)) if match.re is _QUOTED else match.group())
         pos = match.end()
@@ -501,7 +502,7 @@ def php_csv_rows(text: str) -> Iterator[list[str]]:
             pos += 1  # the next value may be empty, even at the very end
             continue
         if text[pos] not in "\r\n":
-            raise _CsvError(f"a closing quote is followed by {text[pos]!r}, not a comma")
+            raise CsvError(f"a closing quote is followed by {text[pos]!r}, not a comma")
         pos += 2 if text.startswith("\r\n", pos) else 1
         yield row
         row = []
@@ -518,14 +519,15 @@ def _records(text: str, max_rows: int) -> Iterator[tuple[int, list[str]]]:
             cells = next(rows)
         except StopIteration:
             return
-        except _CsvError as exc:
+        except CsvError as exc:
             raise ExportError(
                 f"row {number + 1} is not valid CSV ({exc}); nothing after it can be read",
                 [RowProblem(number + 1, f"not valid CSV: {exc}")],
             ) from None
         number += 1
         if number > max_rows + 1:
-            raise ExportError(f"the file has more than {max_rows:,} contact rows; split it")
+            raise ExportError(f"the file has more than {max_rows:,} contact rows; export it in "
+                              "slices and import every slice in one command")
         yield number, cells
 
 

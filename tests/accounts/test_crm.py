@@ -435,7 +435,7 @@ def test_fixture_files_are_what_fluentcrm_writes():
 )
 def test_php_csv_rows(text, rows):
     if isinstance(rows, str):
-        with pytest.raises(crm._CsvError, match=rows):
+        with pytest.raises(crm.CsvError, match=rows):
             list(crm.php_csv_rows(text))
     else:
         assert list(crm.php_csv_rows(text)) == rows
