@@ -420,13 +420,15 @@ def _require_schema() -> None:
 
 
 def _export_entries(files: tuple[Path, ...]) -> list[crm.Entry]:
-    """Every row of every file, in order; places name the file when there are several."""
+    """Every row of every file, in order; places name the file when there are several (by
+    its name, or its path when two files share a name)."""
+    names = [path.name for path in files]
     entries: list[crm.Entry] = []
     for path in files:
         data = _read_export(path)
+        source = "" if len(files) == 1 else path.name if names.count(path.name) == 1 else str(path)
         try:
-            entries += crm.export_contacts(crm.decode_export(data),
-                                           source=path.name if len(files) > 1 else "")
+            entries += crm.export_contacts(crm.decode_export(data), source=source)
         except crm.ExportError as exc:
             _report_export_error(str(path), exc)
     return entries
