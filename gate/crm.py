@@ -355,7 +355,8 @@ def _text(data: Mapping[str, Any], name: str, *, required: bool) -> str | None:
 
 
 def _titles(data: Mapping[str, Any], name: str) -> tuple[str, ...] | None:
-    """Titles from a comma-separated string (a smartcode's output) or a list of strings."""
+    """A comma-separated string (a smartcode's output) or a list of strings, as given: they
+    are split and cleaned where every source's titles are, in :func:`_sections`."""
     value = data.get(name)
     if value is None:
         return None
@@ -363,7 +364,7 @@ def _titles(data: Mapping[str, Any], name: str) -> tuple[str, ...] | None:
     if not all(isinstance(item, str) for item in items):
         raise FieldError(name, "must be comma-separated titles (for example "
                                "{{contact." + name + ".title}})")
-    return split_titles(items)
+    return tuple(items)
 
 
 def _event_update(
@@ -415,7 +416,8 @@ def webhook_update(newsletter_map: NewsletterMap, data: Mapping[str, Any]) -> Co
     )
     update = contact_update(newsletter_map, raw)
     carried = raw.lists is not None or raw.tags is not None
-    if update.status == GRANTING_STATUS and carried and not (raw.lists or raw.tags):
+    empty = not split_titles(raw.lists or ()) and not split_titles(raw.tags or ())
+    if update.status == GRANTING_STATUS and carried and empty:
         raise SmartcodeError(
             "lists",
             "a subscribed contact came with empty lists and tags; nothing was changed. Check "

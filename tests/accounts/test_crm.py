@@ -549,6 +549,23 @@ def test_bad_webhook_bodies(body, error, field, words):
     assert caught.value.field == field and words in caught.value.message
 
 
+@pytest.mark.parametrize(
+    "lists", ("Online Sales FAQ: Payments, '+VIP", "''+VIP, Online Sales FAQ: Payments", " , "),
+)
+def test_the_webhook_and_the_export_read_titles_alike(lists):
+    vip = parse_map(shapes.VIP_MAP)
+    raw = crm.RawContact(email="a@example.com", status="subscribed", lists=(lists,),
+                         tags=(lists,))
+    from_export = crm.contact_update(vip, raw).sections
+    try:
+        from_webhook = crm.webhook_update(vip, {"email": "a@example.com",
+                                                "status": "subscribed", "lists": lists,
+                                                "tags": lists}).sections
+    except crm.SmartcodeError:
+        from_webhook = frozenset()
+    assert from_webhook == from_export
+
+
 def test_an_unsubscribed_body_with_empty_lists_is_not_a_smartcode_mistake():
     body = {"email": "a@example.com", "status": "unsubscribed", "lists": "", "tags": ""}
     assert crm.webhook_update(MAP, body).sections == frozenset()
