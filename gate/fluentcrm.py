@@ -24,7 +24,7 @@ from __future__ import annotations
 import hmac
 import logging
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,7 @@ audit_log = logging.getLogger("gate.audit")
 _MAP_EXTENSION = "sop_newsletter_map"
 _LOOKUP_CHUNK = 500
 DEFAULTS: dict[str, Any] = {"FLUENTCRM_WEBHOOK_RATE_LIMIT": "600/minute"}
+WEBHOOK_API_TIMEOUT = 5.0  # seconds a webhook call waits for FluentCRM's API at most
 
 
 # ---- the newsletter map -------------------------------------------------------------------
@@ -534,7 +535,8 @@ def _with_crm_lists(update: crm.ContactUpdate) -> crm.ContactUpdate:
     settings = fluentcrm_api.settings_from(current_app.config)
     if settings is None:
         return update
-    raw = fluentcrm_api.FluentCrmApi(settings).contact(update.email)
+    quick = replace(settings, timeout=min(settings.timeout, WEBHOOK_API_TIMEOUT))
+    raw = fluentcrm_api.FluentCrmApi(quick).contact(update.email)
     if raw is None:
         return update
     try:

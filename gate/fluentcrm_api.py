@@ -167,8 +167,13 @@ class FluentCrmApi:
                            "FLUENTCRM_API_URL the WordPress site?") from None
 
     def pages(self, per_page: int = PAGE_SIZE) -> Iterator[list[Any]]:
-        """Every page of contacts (with their lists and tags), oldest contact first."""
-        page, last = 1, 1
+        """Every page of contacts (with their lists and tags), oldest contact first.
+
+        When the number of contacts changes between pages (a contact added or deleted while
+        they are read), a contact may have moved across a page boundary unseen: that is an
+        :class:`ApiError` too, so a prune never acts on an incomplete picture.
+        """
+        page, last, total = 1, 1, None
         while page <= last:
             if page > MAX_PAGES:
                 raise ApiError(f"FluentCRM reports more than {MAX_PAGES:,} pages of contacts")
@@ -181,6 +186,7 @@ class FluentCrmApi:
             if not isinstance(data, list) or not isinstance(last_page, int | str):
                 raise ApiError("FluentCRM's contacts answer has an unexpected shape (no "
                                f"subscribers.data list on page {page})")
+            total = _same_total(total, paginator.get("total"))
             yield data
             if not data:
                 return
@@ -206,6 +212,14 @@ class FluentCrmApi:
         if isinstance(found, crm.RowProblem):
             raise ApiError(f"FluentCRM's answer for {place} has an unexpected shape")
         return found
+
+
+def _same_total(first: Any, now: Any) -> Any:
+    """The contacts total of the first page; ApiError when a later page reports another."""
+    if first is not None and now is not None and str(first) != str(now):
+        raise ApiError(f"FluentCRM's contacts changed while they were read ({first} then "
+                       f"{now} contacts): run the sync again")
+    return now if first is None else first
 
 
 def _titles(value: Any) -> tuple[str, ...] | None:

@@ -195,3 +195,38 @@ def test_api_settings(url, base):
                               "FLUENTCRM_API_PASSWORD": "p", "SOP_PORTAL_ENV": "production"})
     assert settings is not None and settings.base == base
     assert settings_from({}) is None
+
+
+class _Shrinking(shapes.FakeFluentCrm):
+    """A FluentCRM where a contact is deleted right after the first page was read."""
+
+    def _page(self, query):
+        answer = super()._page(query)
+        if query.get("page") == ["1"] and self.contacts:
+            self.contacts.pop(0)
+        return answer
+
+
+class _Slow(shapes.FakeFluentCrm):
+    """A FluentCRM that takes a second to answer."""
+
+    def answer(self, path, query, authorization):
+        import time
+
+        time.sleep(1.0)
+        return super().answer(path, query, authorization)
+
+
+@pytest.mark.parametrize(
+    ("fake", "config", "words"),
+    (
+        (_Shrinking(CONTACTS), {}, "changed while they were read (9 then 8 contacts)"),
+        (_Slow(CONTACTS), {"FLUENTCRM_API_TIMEOUT": 0.2}, "no answer within 0.2 s"),
+    ),
+)
+def test_a_moving_or_slow_api_changes_nothing(synced, make_user, fake, config, words):
+    with shapes.serve(fake):
+        app, result = synced(fake, "--prune", **config)
+    assert result.exit_code == 2, result.output
+    assert words in result.stderr and len(result.stderr.splitlines()) == 1
+    assert state(app) == {}
