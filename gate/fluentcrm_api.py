@@ -180,17 +180,13 @@ class FluentCrmApi:
             answer = self.get("/subscribers", {
                 "page": page, "per_page": per_page, "sort_by": "id", "sort_type": "ASC",
             })
-            paginator = answer.get("subscribers", answer) if isinstance(answer, dict) else None
-            data = paginator.get("data") if isinstance(paginator, dict) else None
-            last_page = paginator.get("last_page", page) if isinstance(paginator, dict) else None
-            if not isinstance(data, list) or not isinstance(last_page, int | str):
-                raise ApiError("FluentCRM's contacts answer has an unexpected shape (no "
-                               f"subscribers.data list on page {page})")
+            paginator = _paginator(answer, page)
             total = _same_total(total, paginator.get("total"))
-            yield data
-            if not data:
+            yield paginator["data"]
+            if not paginator["data"]:
                 return
-            last = int(last_page) if str(last_page).isdigit() else page
+            last_page = str(paginator.get("last_page", page))
+            last = int(last_page) if last_page.isdigit() else page
             page += 1
 
     def contacts(self, per_page: int = PAGE_SIZE) -> list[crm.Entry]:
@@ -212,6 +208,16 @@ class FluentCrmApi:
         if isinstance(found, crm.RowProblem):
             raise ApiError(f"FluentCRM's answer for {place} has an unexpected shape")
         return found
+
+
+def _paginator(answer: Any, page: int) -> dict[str, Any]:
+    """The paginator of a contacts answer (``{"subscribers": {...}}`` or the paginator itself),
+    with a ``data`` list; ApiError for any other shape."""
+    paginator = answer.get("subscribers", answer) if isinstance(answer, dict) else None
+    if not isinstance(paginator, dict) or not isinstance(paginator.get("data"), list):
+        raise ApiError("FluentCRM's contacts answer has an unexpected shape (no "
+                       f"subscribers.data list on page {page})")
+    return paginator
 
 
 def _same_total(first: Any, now: Any) -> Any:
