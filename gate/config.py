@@ -51,6 +51,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_ENABLED": True,
         "FLUENTCRM_WEBHOOK_SECRET": "",  # nosec B105 - empty: webhook off
+        "FLUENTCRM_API_URL": "",  # empty: no REST sync
+        "FLUENTCRM_API_USER": "",
+        "FLUENTCRM_API_PASSWORD": "",
+        "FLUENTCRM_API_TIMEOUT": 20.0,
         "TRUSTED_PROXIES": 0,
         "TRUSTED_HOSTS": [],
         "USE_X_ACCEL_REDIRECT": False,
@@ -84,6 +88,10 @@ _ENV_PARSERS: dict[str, Any] = {
     "RATELIMIT_STORAGE_URI": str,
     "RATELIMIT_ENABLED": _bool,
     "FLUENTCRM_WEBHOOK_SECRET": str,
+    "FLUENTCRM_API_URL": str,
+    "FLUENTCRM_API_USER": str,
+    "FLUENTCRM_API_PASSWORD": str,
+    "FLUENTCRM_API_TIMEOUT": float,
     "TRUSTED_PROXIES": int,
     "TRUSTED_HOSTS": _csv,
     "USE_X_ACCEL_REDIRECT": _bool,

@@ -1,18 +1,22 @@
-"""Newsletter subscribers from FluentCRM: the contacts import command and the live webhook.
+"""Newsletter subscribers from FluentCRM: the import and sync commands and the live webhook.
 
-Both turn a contact's wanted state (:class:`gate.crm.ContactUpdate`) into users and grants:
+Every path turns contacts into wanted states with :mod:`gate.crm` (one set of rules) and
+applies them here:
 
 - an address the portal does not know becomes a ``subscriber`` user (no password: they sign
   in by emailed link) when it is subscribed to at least one section; otherwise nothing is made;
 - a subscriber's name follows the CRM (client and staff names are managed in the portal);
-- the user's ``newsletter:*`` grants become exactly the contact's sections, open-ended; no
-  other grant is ever touched, so a client in the export keeps their client access;
+- a contact whose sections are known (an export row, an API contact, a Custom Data body) has
+  its ``newsletter:*`` grants made exactly those sections, open-ended; an event body adds or
+  removes one list's or tag's sections; a status-only body changes nothing while subscribed.
+  No other grant is ever touched, so a client in the export keeps their client access;
 - every grant and removal is audited; a subscriber left without any section is signed out
   everywhere (:func:`gate.accounts.set_newsletter_grants`), and because access is read from
   the grants on every request, any removal takes effect on the user's next request.
 
-The import applies a whole file in one transaction (a bad file changes nothing) and is
-idempotent; ``--prune`` also empties the newsletter grants of users absent from the file.
+The import (every file given, together) and the sync apply everything in one transaction: a
+bad file or contact, or an unreachable API, changes nothing. Both are idempotent; ``--prune``
+also empties the newsletter grants of users absent from all the files (or from FluentCRM).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from __future__ import annotations
 import hmac
 import logging
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +35,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from gate import accounts, crm
+from gate import accounts, crm, fluentcrm_api
 from gate.audit import clean
 from gate.config import ConfigError, resolve_path
 from gate.db import current_version, get_session
@@ -53,6 +57,7 @@ audit_log = logging.getLogger("gate.audit")
 _MAP_EXTENSION = "sop_newsletter_map"
 _LOOKUP_CHUNK = 500
 DEFAULTS: dict[str, Any] = {"FLUENTCRM_WEBHOOK_RATE_LIMIT": "600/minute"}
+WEBHOOK_API_TIMEOUT = 5.0  # seconds a webhook call waits for FluentCRM's API at most
 
 
 # ---- the newsletter map -------------------------------------------------------------------
@@ -84,7 +89,7 @@ class Outcome:
     """What happened to one contact (or one pruned user)."""
 
     email: str
-    status: str
+    status: str | None
     sections: tuple[str, ...]
     added: bool = False
     renamed: bool = False
@@ -202,16 +207,21 @@ def _live_sessions(db: Session, user: User) -> int:
 
 
 def set_sections(
-    db: Session, user: User, sections: Iterable[str], trail: _Audit, *, detail: str = ""
+    db: Session, user: User, sections: Iterable[str], trail: _Audit, *,
+    renew: Iterable[str] | None = None, detail: str = "",
 ) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
-    """Make ``user``'s newsletter grants exactly ``sections`` (open-ended), auditing each.
+    """Make ``user``'s newsletter grants exactly ``sections``, auditing each change.
 
-    Returns (audiences granted, audiences removed, signed out). Other grants are untouched.
+    New grants are open-ended; a held grant with an end date is made open-ended when its
+    section is in ``renew`` (default: every section wanted). Returns (audiences granted,
+    audiences removed, signed out). Other grants are untouched.
     """
     wanted = {audience(slug) for slug in sections}
+    renewing = wanted if renew is None else {audience(slug) for slug in renew}
     held = {g.audience: g for g in user.grants if is_newsletter_audience(g.audience)}
     to_remove = tuple(sorted(held.keys() - wanted))
-    to_renew = tuple(sorted(a for a in wanted & held.keys() if held[a].ends_at is not None))
+    to_renew = tuple(sorted(a for a in wanted & held.keys() & renewing
+                            if held[a].ends_at is not None))
     to_add = tuple(sorted(wanted - held.keys()))
     sessions_before = _live_sessions(db, user) if to_remove and not wanted else 0
     accounts.set_newsletter_grants(db, user, sorted(wanted))
@@ -237,6 +247,15 @@ def new_subscriber(db: Session, email: str, name: str) -> User:
     return user
 
 
+def _wanted(
+    update: crm.ContactUpdate, held: Iterable[str]
+) -> tuple[frozenset[str], frozenset[str]]:
+    """(sections wanted, sections to renew) for a user holding ``held`` sections."""
+    if update.sections is not None:
+        return update.sections, update.sections
+    return (frozenset(held) | update.add) - update.remove, update.add
+
+
 def apply_contact(
     db: Session,
     update: crm.ContactUpdate,
@@ -253,21 +272,23 @@ def apply_contact(
         user = db.scalar(
             select(User).where(User.email == update.email).options(selectinload(User.grants))
         )
-    detail = f"row {', '.join(map(str, update.rows))}" if update.rows else ""
-    sections = tuple(sorted(update.sections))
+    detail = ", ".join(update.places)
+    held = _held_sections(user) if user is not None else ()
+    wanted, renew = _wanted(update, held)
     if user is None:
-        if not update.sections:
+        if not wanted:
             return Outcome(update.email, update.status, (), skipped=True)
         user = new_subscriber(db, update.email, update.name or "")
         trail.note("user.add", user, user.email, f"role=subscriber {detail}".strip())
-        granted, _, _ = set_sections(db, user, sections, trail, detail=detail)
+        granted, _, _ = set_sections(db, user, sorted(wanted), trail, detail=detail)
         return Outcome(update.email, update.status, _held_sections(user), added=True,
                        granted=granted)
     renamed = False
     if user.role == "subscriber" and update.name and update.name != user.name:
         user.name = update.name
         renamed = True
-    granted, removed, signed_out = set_sections(db, user, sections, trail, detail=detail)
+    granted, removed, signed_out = set_sections(db, user, sorted(wanted), trail,
+                                                renew=renew, detail=detail)
     return Outcome(update.email, update.status, _held_sections(user), renamed=renamed,
                    granted=granted, removed=removed, signed_out=signed_out)
 
@@ -305,7 +326,8 @@ def run_import(
     With ``prune`` the newsletter grants of users absent from the plan are removed too.
     """
     if prune and not plan.contacts:
-        raise crm.ExportError("the file has no contacts: refusing to --prune every subscriber")
+        raise crm.ExportError("there are no contacts to import: refusing to --prune every "
+                              "subscriber")
     trail = _Audit(source)
     summary = Summary(contacts=len(plan.contacts))
     try:
@@ -364,6 +386,7 @@ subscribers_cli = AppGroup("subscribers", help="Newsletter subscribers from Flue
 
 
 def _read_export(path: Path) -> bytes:
+    """The bytes of one export file; exit 2 with one line when it cannot be read."""
     from gate.cli import fail
 
     try:
@@ -371,8 +394,9 @@ def _read_export(path: Path) -> bytes:
             fail(f"{path} is a folder, not a CSV file")
         size = path.stat().st_size
         if size > crm.MAX_BYTES:
-            fail(f"{path} is {size:,} bytes; the limit is {crm.MAX_BYTES:,} bytes "
-                 "(split the export into smaller files)")
+            fail(f"{path} is {size:,} bytes; the limit is {crm.MAX_BYTES:,} bytes (export it "
+                 "in slices with the export dialog's limit and offset, and import every "
+                 "slice in one command)")
         with path.open("rb") as handle:
             return handle.read(crm.MAX_BYTES + 1)
     except OSError as exc:
@@ -380,42 +404,98 @@ def _read_export(path: Path) -> bytes:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _report_export_error(path: Path, exc: crm.ExportError) -> None:
-    click.echo(f"error: {path}: {exc.message}; nothing was changed", err=True)
+def _report_export_error(label: str, exc: crm.ExportError) -> None:
+    """Print an import's problems on standard error and exit 2."""
+    click.echo(f"error: {label}: {exc.message}; nothing was changed", err=True)
     for problem in exc.problems:
         click.echo(f"  {problem}", err=True)
     raise SystemExit(2)
 
 
-@subscribers_cli.command("import")
-@click.argument("file", type=click.Path(path_type=Path))
-@click.option("--prune", is_flag=True,
-              help="Also remove newsletter sections from users absent from the file.")
-@click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
-def import_command(file: Path, prune: bool, dry_run: bool) -> None:
-    """Import a FluentCRM contacts export (CSV): subscribed contacts get their sections."""
+def _require_schema() -> None:
+    """Exit 2 when the database has no tables yet."""
     from gate.cli import fail
 
-    data = _read_export(file)
     if current_version() is None:
         fail("the database has no schema yet: run `sop-portal db upgrade` first")
+
+
+def _export_entries(files: tuple[Path, ...]) -> list[crm.Entry]:
+    """Every row of every file, in order; places name the file when there are several (by
+    its name, or its path when two files share a name)."""
+    names = [path.name for path in files]
+    entries: list[crm.Entry] = []
+    for path in files:
+        data = _read_export(path)
+        source = "" if len(files) == 1 else path.name if names.count(path.name) == 1 else str(path)
+        try:
+            entries += crm.export_contacts(crm.decode_export(data), source=source)
+        except crm.ExportError as exc:
+            _report_export_error(str(path), exc)
+    return entries
+
+
+def _apply_plan(entries: list[crm.Entry], *, prune: bool, dry_run: bool, source: str,
+                label: str, noun: str) -> None:
+    """Check every contact, apply them all in one transaction and print the summary."""
+    from gate.cli import fail
+
+    _require_schema()
     try:
-        plan = crm.parse_export(crm.decode_export(data), current_map())
-        summary = run_import(get_session(), plan, prune=prune, dry_run=dry_run,
-                             source=f"fluentcrm import {file.name}")
+        plan = crm.build_plan(current_map(), entries, noun=noun)
+        summary = run_import(get_session(), plan, prune=prune, dry_run=dry_run, source=source)
     except crm.ExportError as exc:
-        _report_export_error(file, exc)
+        _report_export_error(label, exc)
     except IntegrityError:
         fail("another change to the same users happened at the same time; "
-             "nothing was changed, run the import again")
+             "nothing was changed, run the command again")
     prefix = "dry run, nothing was changed: would have " if dry_run else ""
-    click.echo(f"{prefix}{summary.line()} ({summary.contacts} contacts in the file"
+    click.echo(f"{prefix}{summary.line()} ({summary.contacts} contacts"
                f"{f', {summary.pruned} pruned' if prune else ''})")
     if summary.signed_out:
         verb = "would sign out" if dry_run else "signed out"
         click.echo(f"{verb} {summary.signed_out} subscriber(s) left without any section")
     if not summary.changed:
         click.echo("nothing to change: every contact is already up to date")
+
+
+@subscribers_cli.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--prune", is_flag=True,
+              help="Also remove newsletter sections from users absent from every file.")
+@click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
+def import_command(files: tuple[Path, ...], prune: bool, dry_run: bool) -> None:
+    """Import FluentCRM contacts exports (CSV): subscribed contacts get their sections.
+
+    Give every slice of a sliced export in one command: they are checked and applied
+    together, and --prune keeps everyone found in any of them.
+    """
+    names = ", ".join(path.name for path in files)
+    _apply_plan(_export_entries(files), prune=prune, dry_run=dry_run,
+                source=f"fluentcrm import {names}",
+                label=str(files[0]) if len(files) == 1 else names, noun="row")
+
+
+@subscribers_cli.command("sync")
+@click.option("--prune", is_flag=True,
+              help="Also remove newsletter sections from users FluentCRM does not have.")
+@click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
+def sync_command(prune: bool, dry_run: bool) -> None:
+    """Read every contact from FluentCRM's REST API and apply them as an import would."""
+    from gate.cli import fail
+
+    settings = fluentcrm_api.settings_from(current_app.config)  # checked when the app started
+    if settings is None:
+        fail("FLUENTCRM_API_URL is not set: set it, FLUENTCRM_API_USER and "
+             "FLUENTCRM_API_PASSWORD to sync from FluentCRM (see the README)")
+        return
+    _require_schema()
+    try:
+        entries = fluentcrm_api.FluentCrmApi(settings).contacts()
+    except fluentcrm_api.ApiError as exc:
+        fail(f"{exc}; nothing was changed")
+    _apply_plan(entries, prune=prune, dry_run=dry_run, source="fluentcrm sync",
+                label="FluentCRM", noun="contact")
 
 
 # ---- the webhook --------------------------------------------------------------------------
@@ -431,78 +511,58 @@ def secret_matches(given: str, expected: str) -> bool:
     )
 
 
-def _text(data: dict[str, Any], name: str, *, required: bool) -> str | None:
-    value = data.get(name)
-    if value is None or value == "":
-        if required:
-            raise crm.FieldError(name, "is required")
-        return None
-    if not isinstance(value, str):
-        raise crm.FieldError(name, "must be text")
-    return value
-
-
-def _titles(value: Any, name: str) -> tuple[str, ...] | None:
-    """Titles from a comma-separated string or a list of strings or ``{"title": ...}``."""
-    if value is None:
-        return None
-    items = value if isinstance(value, list) else [value]
-    titles: list[str] = []
-    for item in items:
-        if isinstance(item, dict) and isinstance(item.get("title"), str):
-            item = item["title"]
-        if not isinstance(item, str):
-            raise crm.FieldError(name, "must be a list of titles or comma-separated titles")
-        titles.extend(crm.split_titles(item))
-    return tuple(titles)
-
-
 def _body() -> dict[str, Any]:
-    """The request's fields as a dict (JSON object or form); FieldError on anything else."""
+    """The request's fields (a JSON object or a form); FieldError on anything else."""
     if request.is_json:
-        data = request.get_json(silent=True)
+        try:
+            data = request.get_json(silent=True)
+        except RecursionError:  # nested deeper than the JSON decoder goes
+            data = None
         if not isinstance(data, dict):
             raise crm.FieldError("body", "must be a JSON object")
         return data
     if request.mimetype in {"application/x-www-form-urlencoded", "multipart/form-data"}:
-        form = request.form
-        data = {key: form.get(key) for key in ("email", "status", "first_name", "last_name")}
-        for key in ("lists", "tags"):
-            values = form.getlist(key) + form.getlist(f"{key}[]")
-            data[key] = values or None
-        return data
+        return {key: request.form.get(key) for key in request.form}
     raise crm.FieldError("body", "send a JSON object or a form (application/json or "
                                  "application/x-www-form-urlencoded)")
 
 
-def contact_from_request(newsletter_map: NewsletterMap) -> crm.ContactUpdate:
-    """The webhook's contact; FieldError naming the first bad field."""
-    data = _body()
-    email = _text(data, "email", required=True) or ""
-    status = _text(data, "status", required=True) or ""
-    lists = _titles(data.get("lists"), "lists")
-    tags = _titles(data.get("tags"), "tags")
-    if lists is None and tags is None and status.strip().lower() == crm.GRANTING_STATUS:
-        raise crm.FieldError("lists", "is required for a subscribed contact (send lists or tags)")
-    return crm.contact_update(
-        newsletter_map,
-        email=email,
-        status=status,
-        lists=lists or (),
-        tags=tags or (),
-        first_name=_text(data, "first_name", required=False),
-        last_name=_text(data, "last_name", required=False),
-    )
+def _with_crm_lists(update: crm.ContactUpdate) -> crm.ContactUpdate:
+    """A status-only update completed with the contact's lists from the REST API, when set.
+
+    Without the API the update stays status-only (a subscribed contact keeps its sections).
+    """
+    settings = fluentcrm_api.settings_from(current_app.config)
+    if settings is None:
+        return update
+    quick = replace(settings, timeout=min(settings.timeout, WEBHOOK_API_TIMEOUT))
+    raw = fluentcrm_api.FluentCrmApi(quick).contact(update.email)
+    if raw is None:
+        return update
+    try:
+        return crm.contact_update(current_map(), raw)
+    except crm.FieldError as exc:
+        raise fluentcrm_api.ApiError(f"FluentCRM's record of this contact is not valid: "
+                                     f"{exc}") from None
 
 
 def _webhook_limit() -> str:
     return str(current_app.config["FLUENTCRM_WEBHOOK_RATE_LIMIT"])
 
 
+@bp.get("/fluentcrm")
+def webhook_wrong_method() -> Response:
+    """GET (which the Outgoing Webhook action offers) cannot carry a contact: 405."""
+    response = json_error(405, "method_not_allowed",
+                          "Use POST: set the Outgoing Webhook's Data Send Method to POST.")
+    response.headers["Allow"] = "POST"
+    return response
+
+
 @bp.post("/fluentcrm")
 @limiter.limit(_webhook_limit)
 def webhook() -> Response | tuple[Response, int]:
-    """Subscribe or unsubscribe one contact; answers ``{email, status, sections, changed}``."""
+    """Apply one contact; answers ``{email, status, sections, changed}``."""
     from gate import audit
 
     secret = str(current_app.config.get("FLUENTCRM_WEBHOOK_SECRET") or "")
@@ -515,9 +575,13 @@ def webhook() -> Response | tuple[Response, int]:
                      detail="missing secret" if not given else "wrong secret")
         return json_error(401, "unauthorized", "The X-Webhook-Secret header is missing or wrong.")
     try:
-        update = contact_from_request(current_map())
+        update = crm.webhook_update(current_map(), _body())
+        if update.lacks_lists:
+            update = _with_crm_lists(update)
     except crm.FieldError as exc:
-        return json_error(400, "invalid", f"{exc.field}: {exc.message}", exc.field)
+        return json_error(exc.status_code, exc.code, f"{exc.field}: {exc.message}", exc.field)
+    except fluentcrm_api.ApiError as exc:
+        return json_error(502, "crm_unavailable", f"{exc}; nothing was changed")
     outcome = apply_one(get_session(), update, source="fluentcrm webhook")
     return jsonify(
         email=outcome.email,
@@ -528,9 +592,11 @@ def webhook() -> Response | tuple[Response, int]:
 
 
 def init_app(app: Flask) -> None:
-    """Load the newsletter map (refusing a bad one), register the webhook and the CLI."""
+    """Load the newsletter map and check the API settings (refusing bad ones), register the
+    webhook and the CLI."""
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
     app.extensions[_MAP_EXTENSION] = load_map(app.config)
+    fluentcrm_api.settings_from(app.config)
     app.register_blueprint(bp)
     app.cli.add_command(subscribers_cli)

@@ -17,6 +17,8 @@ from gate.newsletter import (
     parse_map,
     section_slugs,
 )
+from tests.accounts import fluentcrm_shapes as shapes
+from tests.accounts.fluentcrm_shapes import fixture_files
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 MAP = parse_map(DEFAULT_MAP_FILE.read_text(encoding="utf-8"))
@@ -119,8 +121,13 @@ def test_bad_maps_are_refused(text, message):
         ("alice@example..com", "not a valid address"),
         ("a" * 65 + "@example.com", "too long"),
         ("=cmd@example.com", "spreadsheet formula"),
-        ("+1@example.com", "spreadsheet formula"),
-        ("-x@example.com", "spreadsheet formula"),
+        ("'=cmd@example.com", "spreadsheet formula"),
+        # real addresses FluentCRM's exporter writes with a leading '
+        ("+1@example.com", "+1@example.com"),
+        ("-x@example.com", "-x@example.com"),
+        ("'-dash@example.com", "-dash@example.com"),
+        (" '+Plus@Example.com ", "+plus@example.com"),
+        ("o'neil@example.com", "o'neil@example.com"),
     ),
 )
 def test_normalise_email(raw, expected):
@@ -193,7 +200,8 @@ def test_split_titles(raw, titles):
 
 @pytest.mark.parametrize("status", crm.STATUSES)
 def test_only_subscribed_grants_sections(status):
-    update = crm.contact_update(MAP, email="a@example.com", status=status, lists=[PAY, STORE])
+    raw = crm.RawContact(email="a@example.com", status=status, lists=(f"{PAY}, {STORE}",))
+    update = crm.contact_update(MAP, raw)
     expected = {"payments", "store-setup"} if status == "subscribed" else set()
     assert update.sections == expected
 
@@ -212,7 +220,7 @@ def test_realistic_export_with_extra_columns():
     assert by_email["lee@example.net"].status == "pending"
     assert by_email["lee@example.net"].sections == frozenset()
     assert by_email["ann@example.net"].sections == frozenset()  # an unmapped list
-    assert by_email["pieter@example.com"].rows == (3,)
+    assert by_email["pieter@example.com"].places == ("row 3",)
 
 
 @pytest.mark.parametrize(
@@ -391,3 +399,173 @@ def test_arbitrary_bytes_only_raise_our_error(data):
         parse(crm.decode_export(data))
     except crm.CrmError:
         pass
+
+
+# ---- FluentCRM as it really is (issue 16) ------------------------------------------------------
+
+def _plan(text: str, newsletter_map=MAP) -> dict[str, tuple[str | None, set[str], str | None]]:
+    """email -> (status, sections, name) of an export's plan."""
+    return {c.email: (c.status, set(c.sections or ()), c.name)
+            for c in crm.parse_export(text, newsletter_map).contacts}
+
+
+def test_fixture_files_are_what_fluentcrm_writes():
+    for name, content in fixture_files().items():
+        expected = content.encode() if isinstance(content, str) else content
+        assert (DATA / name).read_bytes() == expected, f"tests/data/{name} drifted from its source"
+
+
+@pytest.mark.parametrize(
+    ("text", "rows"),
+    (
+        ('a,b\n"c d","e,f"\n', [["a", "b"], ["c d", "e,f"]]),
+        ('"O""Neil",x\n', [['O"Neil', "x"]]),
+        # fputcsv's backslash escape: the quote after a backslash is not doubled (item 4)
+        ('"O\\"Neil",x\n', [['O\\"Neil', "x"]]),
+        ('"a\\\\"b",x\n', [['a\\\\"b', "x"]]),
+        ('"two\nlines",x\r\ny,z', [["two\nlines", "x"], ["y", "z"]]),
+        ("a,\n,\n", [["a", ""], ["", ""]]),
+        ("a,b,", [["a", "b", ""]]),
+        ("", []),
+        # bad input: an unclosed quote, text after a closing quote, a value ending in \
+        ('"abc\n', "never closed"),
+        ('"a"b,c\n', "followed by 'b'"),
+        ('"C:\\",next\n', "ends with a backslash"),
+    ),
+)
+def test_php_csv_rows(text, rows):
+    if isinstance(rows, str):
+        with pytest.raises(crm.CsvError, match=rows):
+            list(crm.php_csv_rows(text))
+    else:
+        assert list(crm.php_csv_rows(text)) == rows
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.text(alphabet=st.sampled_from(list('ab ,"\\\n\r\t\'=é')),
+                                 max_size=8).filter(lambda v: not v.endswith("\\")),
+                         min_size=1, max_size=4), min_size=1, max_size=4))
+def test_what_fputcsv_writes_reads_back_exactly(rows):
+    text = "".join(shapes.fputcsv(row) for row in rows)
+    read = list(crm.php_csv_rows(text))
+    assert read == rows
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    (
+        ("'-dash", "-dash"), ("'+VIP", "+VIP"), ("'=cmd", "=cmd"), ("'@x", "@x"),
+        ("'\tx", "\tx"), ("'\rx", "\rx"),
+        ("'plain", "'plain"), ("O'Neil", "O'Neil"), ("''-x", "''-x"), ("", ""),
+    ),
+)
+def test_unprefix_removes_only_the_exporters_quote(raw, expected):
+    assert crm.unprefix(raw) == expected
+
+
+@pytest.mark.parametrize("language", ("de", "fr", "es"))
+def test_translated_exports_read_like_the_english_one(language):
+    english = _plan(shapes.export_csv(shapes.DEMO + shapes.EDGE))
+    translated = (DATA / f"fluentcrm_export_{language}.csv").read_text(encoding="utf-8")
+    assert _plan(translated) == english
+    assert english["oneil@example.com"] == ("subscribed", {"store-setup"}, 'Siobhán O\\"Neil')
+    assert english["-dash@example.com"] == ("subscribed", {"payments"}, "Dash")
+
+
+@pytest.mark.parametrize(
+    ("header", "column"),
+    (
+        ("E-Mail", "email"), ("Courriel ", "email"), ("Envíe un correo electrónico a", "email"),
+        ("Vorname", "first_name"), ("Prénom", "first_name"), ("Nombre", "first_name"),
+        ("Nachname", "last_name"), ("Nom", "last_name"), ("Apellido", "last_name"),
+        ("Statut", "status"), ("Estatus", "status"), ("STATUS", "status"),
+        ("Listen", "lists"), ("Listes", "lists"), ("Listas", "lists"),
+        ("Schlüsselwörter", "tags"), ("SCHLÜSSELWÖRTER", "tags"), ("Etiquetas", "tags"),
+        ("Titel", None), ("Kontakttyp", None),
+    ),
+)
+def test_translated_headers(header, column):
+    assert crm.COLUMN_ALIASES.get(crm._header_key(header)) == column
+
+
+def test_the_exporters_quote_is_removed_from_emails_names_and_titles():
+    vip = parse_map(shapes.VIP_MAP)
+    plan = _plan((DATA / "fluentcrm_export_de.csv").read_text(encoding="utf-8"), vip)
+    assert plan["vip@example.com"] == ("subscribed", {"vip"}, "Vera")
+    assert "'-dash@example.com" not in plan and "-dash@example.com" in plan
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    (
+        # the default "Full Subscriber Data (Raw)" body: status only (item 1)
+        (shapes.raw_body(shapes.EDGE[0]), ("subscribed", None, set(), set())),
+        (shapes.raw_body(shapes.EDGE[3]), ("unsubscribed", set(), set(), set())),
+        # a Custom Data body sets the sections exactly
+        (shapes.custom_body(shapes.EDGE[1]), ("subscribed", {"store-setup"}, set(), set())),
+        (shapes.custom_body(shapes.Contact(9, "a@example.com", lists=("Other",))),
+         ("subscribed", set(), set(), set())),
+        # event bodies change one list's or tag's sections (item 2)
+        ({"email": "a@example.com", "event": "list_applied", "list": PAY},
+         (None, None, {"payments"}, set())),
+        ({"email": "a@example.com", "event": "List_Removed", "list": PAY},
+         (None, None, set(), {"payments"})),
+        ({"email": "a@example.com", "event": "tag_removed", "tag": PAY},
+         (None, None, set(), set())),
+        ({"email": "a@example.com", "event": "list_applied", "list": PAY, "status": "bounced"},
+         ("bounced", set(), set(), set())),
+        ({"email": "a@example.com", "event": "list_applied", "list": PAY,
+          "status": "subscribed"}, ("subscribed", None, {"payments"}, set())),
+    ),
+)
+def test_webhook_bodies(body, expected):
+    update = crm.webhook_update(MAP, body)
+    sections = None if update.sections is None else set(update.sections)
+    assert (update.status, sections, set(update.add), set(update.remove)) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "error", "field", "words"),
+    (
+        # the smartcode typo {{contact.lists}} renders "" (item 3)
+        (shapes.custom_body(shapes.EDGE[1], {**shapes.CUSTOM_DATA, "lists": "{{contact.lists}}",
+                                             "tags": "{{contact.tags}}"}),
+         crm.SmartcodeError, "lists", "{{contact.lists.title}}"),
+        ({"email": "a@example.com", "status": "subscribed", "lists": ""},
+         crm.SmartcodeError, "lists", "empty"),
+        ({"email": "a@example.com", "event": "list_joined", "list": PAY},
+         crm.FieldError, "event", "list_applied"),
+        ({"email": "a@example.com", "event": "tag_applied", "list": PAY},
+         crm.FieldError, "tag", "is required"),
+        ({"event": "list_applied", "list": PAY}, crm.FieldError, "email", "is required"),
+        ({"email": "a@example.com", "status": "subscribed", "lists": [{"title": PAY}]},
+         crm.FieldError, "lists", "comma-separated titles"),
+    ),
+)
+def test_bad_webhook_bodies(body, error, field, words):
+    with pytest.raises(error) as caught:
+        crm.webhook_update(MAP, body)
+    assert type(caught.value) is error
+    assert caught.value.field == field and words in caught.value.message
+
+
+@pytest.mark.parametrize(
+    "lists", ("Online Sales FAQ: Payments, '+VIP", "''+VIP, Online Sales FAQ: Payments", " , "),
+)
+def test_the_webhook_and_the_export_read_titles_alike(lists):
+    vip = parse_map(shapes.VIP_MAP)
+    raw = crm.RawContact(email="a@example.com", status="subscribed", lists=(lists,),
+                         tags=(lists,))
+    from_export = crm.contact_update(vip, raw).sections
+    try:
+        from_webhook = crm.webhook_update(vip, {"email": "a@example.com",
+                                                "status": "subscribed", "lists": lists,
+                                                "tags": lists}).sections
+    except crm.SmartcodeError:
+        from_webhook = frozenset()
+    assert from_webhook == from_export
+
+
+def test_an_unsubscribed_body_with_empty_lists_is_not_a_smartcode_mistake():
+    body = {"email": "a@example.com", "status": "unsubscribed", "lists": "", "tags": ""}
+    assert crm.webhook_update(MAP, body).sections == frozenset()

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from gate.config import ConfigError
 from gate.models import AuditEvent, User, utcnow
+from tests.accounts import fluentcrm_shapes as shapes
 from tests.accounts.conftest import signed_in_email
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -336,3 +337,100 @@ def test_a_large_import_is_quick(app, run, csv_file):
     with app.app_context():
         assert get_session().scalar(select(func.count(User.id))) == 1000
     assert "unchanged 1000" in run(csv_file(HEADER + rows)).stdout
+
+
+# ---- FluentCRM as it really is (issue 16) ------------------------------------------------------
+
+def test_item_4_a_backslash_escaped_quote_imports(app, run):
+    result = run(DATA / "fluentcrm_export_slice_2.csv")
+    assert result.exit_code == 0, result.output
+    assert state(app)["oneil@example.com"] == (
+        "subscriber", 'Siobhán O\\"Neil', ("newsletter:store-setup",))
+
+
+def test_item_5_the_exporters_quote_is_removed_from_emails(app, run):
+    result = run(DATA / "fluentcrm_export_slice_2.csv")
+    assert result.exit_code == 0, result.output
+    assert "-dash@example.com" in state(app)
+    assert not any(email.startswith("'") for email in state(app))
+
+
+@pytest.mark.parametrize("language", ("de", "fr", "es"))
+def test_item_6_translated_exports_import(app, run, language):
+    result = run(DATA / f"fluentcrm_export_{language}.csv")
+    assert result.exit_code == 0, result.output
+    assert "added 4, updated 0, granted 5, removed 0, unchanged 0, skipped 5" in result.stdout
+    assert state(app)["thandi.nkosi@example.co.za"][2] == (
+        "newsletter:payments", "newsletter:store-setup")
+
+
+def test_item_7_slices_imported_together_are_pruned_together(app, run, make_user):
+    slices = (DATA / "fluentcrm_export_slice_1.csv", DATA / "fluentcrm_export_slice_2.csv")
+    assert run(*slices).exit_code == 0
+    make_user("left@example.com", "subscriber", audiences=("newsletter:payments",))
+    before = state(app)
+    result = run(*slices, "--prune")
+    assert result.exit_code == 0, result.output
+    assert "1 pruned" in result.stdout
+    after = state(app)
+    assert after["left@example.com"][2] == ()
+    assert {e: g for e, g in after.items() if e != "left@example.com"} == {
+        e: g for e, g in before.items() if e != "left@example.com"}
+    assert after["pieter@example.com"][2] == ("newsletter:payments",)  # slice 1
+    assert after["-dash@example.com"][2] == ("newsletter:payments",)  # slice 2
+
+
+def test_item_7_a_bad_row_in_any_slice_changes_nothing(app, run, csv_file, make_user):
+    make_user("pieter@example.com", "subscriber", audiences=("newsletter:store-setup",))
+    before = state(app)
+    bad = csv_file(f"{HEADER}pieter@example.com,,,unsubscribed,{PAY},\nx@@y.com,,,pending,,\n",
+                   name="slice-3.csv")
+    result = run(DATA / "fluentcrm_export_slice_1.csv", bad, "--prune")
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("error: fluentcrm_export_slice_1.csv, slice-3.csv: 2 bad rows")
+    assert lines[1] == ("  slice-3.csv row 2: pieter@example.com is also on "
+                        "fluentcrm_export_slice_1.csv row 3 with a different status")
+    assert lines[2].startswith("  slice-3.csv row 3: email 'x@@y.com'")
+    assert state(app) == before
+
+
+def test_item_7_the_size_error_says_to_import_the_slices_together(app, run, tmp_path):
+    result = run(_sparse(tmp_path / "huge.csv", 6 * 1024 * 1024))
+    assert "import every slice in one command" in result.stderr
+
+
+def test_the_import_and_the_webhook_give_the_same_grants(app_config, tmp_path):
+    """Every contact of the awkward export, by import, by webhook (JSON, form) and by
+    events: the same users and grants whichever path brings them."""
+    from gate import create_app
+
+    path = tmp_path / "map.toml"
+    path.write_text(shapes.VIP_MAP, encoding="utf-8")
+    contacts = shapes.DEMO + shapes.EDGE
+
+    def fresh(name: str):
+        config = {**app_config, "NEWSLETTER_MAP_FILE": str(path),
+                  "FLUENTCRM_WEBHOOK_SECRET": "s" * 20,
+                  "DATABASE_URL": f"sqlite:///{tmp_path / name}.sqlite3"}
+        return create_app(config)
+
+    imported = fresh("import")
+    export = tmp_path / "export.csv"
+    export.write_text(shapes.export_csv(contacts, language="de"), encoding="utf-8")
+    result = imported.test_cli_runner().invoke(args=["subscribers", "import", str(export)])
+    assert result.exit_code == 0, result.output
+
+    for name, encode, content_type in (
+        ("json", shapes.json_encode, "application/json"),
+        ("form", shapes.http_build_query, "application/x-www-form-urlencoded"),
+    ):
+        hooked = fresh(name)
+        client = hooked.test_client()
+        for contact in contacts:
+            response = client.post("/hooks/fluentcrm", data=encode(shapes.custom_body(contact)),
+                                   content_type=content_type,
+                                   headers={"X-Webhook-Secret": "s" * 20})
+            assert response.status_code in (200, 422), response.get_data(as_text=True)
+        assert state(hooked) == state(imported), name
+    assert state(imported)["vip@example.com"] == ("subscriber", "Vera", ("newsletter:vip",))
