@@ -406,11 +406,7 @@ def _parse_single(text: str, part: str) -> Terms:
     if words.words[1:2] != ["net"]:
         raise _fail(text, f"an early-payment discount {_shown(first)} must be followed by "
                           "'net N' (for example '2/10 net 30')")
-    rule = _parse_rule(text, words)
-    if offer.days > rule.days:
-        raise _fail(text, f"the discount period ({_count(offer.days, 'day')}) ends after the "
-                          f"due date (net {rule.days})")
-    return Terms.single(rule, offer)
+    return Terms.single(_parse_rule(text, words), offer)
 
 
 def _discount(text: str, word: str, match: re.Match[str]) -> Discount:

@@ -91,8 +91,9 @@ class WatchedFile(Generic[T]):
     the last good version stays in use. The first read must succeed.
     """
 
-    def __init__(self, path: Path, parse: Callable[[Path], T]) -> None:
+    def __init__(self, path: Path, parse: Callable[[Path], T], what: str) -> None:
         self.path = path
+        self.what = what
         self._parse = parse
         self._value: T | None = None
         self._stamp: int | None = None
@@ -116,7 +117,7 @@ class WatchedFile(Generic[T]):
                 except SettingsError as exc:
                     if self._value is None:
                         raise
-                    log.error("keeping the previous %s: %s", self.path.name, exc.message)
+                    log.error("keeping the previous %s: %s", self.what, exc.message)
                 self._stamp = stamp
         assert self._value is not None
         return self._value
@@ -136,10 +137,11 @@ class CalculatorSettings:
     _calendar: BusinessCalendar = field(init=False)
 
     def __post_init__(self) -> None:
-        self._types = WatchedFile(self.account_types_file, read_account_types)
+        self._types = WatchedFile(self.account_types_file, read_account_types,
+                                  "account types")
         self._closures = None
         if self.closures_file is not None:
-            self._closures = WatchedFile(self.closures_file, read_closures)
+            self._closures = WatchedFile(self.closures_file, read_closures, "closures")
         self._calendar = self.base_calendar
 
     def account_types(self) -> dict[str, AccountType]:
