@@ -297,7 +297,7 @@ def calc_fee_change(marker: Marker, settings: CalculatorSettings) -> str:
     ]
     if not cancelled:
         rows.append(["First month in full at the new fee", human_month(*result.next_full_month)])
-    return _table(["", "Amount"], rows) + f"\n\n*{_cell(result.explanation)}*"
+    return _table(["Item", "Figure"], rows) + f"\n\n*{_cell(result.explanation)}*"
 
 
 def calc_instalments(marker: Marker, settings: CalculatorSettings) -> str:
