@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-import holidays as holidays_package
-
 from calculators.errors import InvalidChoice, InvalidDate, SettingsError
 
 HolidaySource = Callable[[int], Mapping[date, str]]
@@ -120,7 +118,13 @@ class BusinessCalendar:
 
     @classmethod
     def for_country(cls, country: str, *, subdivision: str | None = None) -> BusinessCalendar:
-        """The calendar of a country (ISO 3166 code) from the ``holidays`` package."""
+        """The calendar of a country (ISO 3166 code) from the ``holidays`` package.
+
+        The package is imported here, not with this module: loading it takes a good part of a
+        second, which commands that need no calendar (proration) do not pay.
+        """
+        import holidays as holidays_package
+
         code = country.strip().upper()
         try:
             probe = holidays_package.country_holidays(code, subdiv=subdivision)

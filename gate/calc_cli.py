@@ -14,7 +14,14 @@ from typing import Any, TypeVar
 
 import click
 
-from calculators import CalculatorError, DueDateResult, FeeChange, Proration, display_amount
+from calculators import (
+    CalculatorError,
+    DueDateResult,
+    FeeChange,
+    Proration,
+    SettingsError,
+    display_amount,
+)
 from calculators.dates import human_date, human_datetime, human_month
 from calculators.terms import percent_text
 from gate.calc_service import (
@@ -49,7 +56,7 @@ def current_settings() -> CalculatorSettings:
     if flask is not None and flask.has_app_context():
         return calculator_settings(flask.current_app)
     try:
-        return settings_from_environ()
+        return settings_from_environ(calendar=False)  # built when a command needs it
     except ConfigError as exc:
         fail(str(exc))
 
@@ -63,6 +70,8 @@ def _run(compute: Callable[[Mapping[str, str | None], CalculatorSettings], R],
     settings = current_settings()
     try:
         return compute(params, settings)
+    except SettingsError as exc:  # a setting first used now (BILLING_COUNTRY)
+        fail(f"{exc.field}: {exc.message}")
     except CalculatorError as exc:
         fail(f"{_option(exc.field)}: {exc.message}")
 

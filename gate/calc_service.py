@@ -128,13 +128,14 @@ class CalculatorSettings:
     """Currency, business calendar, time zone, account types and closures for one deployment."""
 
     currency: Currency
-    base_calendar: BusinessCalendar
+    country: str
     tz: tzinfo
     account_types_file: Path
     closures_file: Path | None = None
     _types: WatchedFile[dict[str, AccountType]] = field(init=False)
     _closures: WatchedFile[tuple[Closure, ...]] | None = field(init=False)
-    _calendar: BusinessCalendar = field(init=False)
+    _base: BusinessCalendar | None = field(init=False, default=None)
+    _calendar: BusinessCalendar | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self._types = WatchedFile(self.account_types_file, read_account_types,
@@ -142,20 +143,30 @@ class CalculatorSettings:
         self._closures = None
         if self.closures_file is not None:
             self._closures = WatchedFile(self.closures_file, read_closures, "closures")
-        self._calendar = self.base_calendar
+
+    @property
+    def base_calendar(self) -> BusinessCalendar:
+        """The country's public holidays, built on first use (proration needs none)."""
+        if self._base is None:
+            self._base = BusinessCalendar.for_country(self.country)
+        return self._base
 
     def account_types(self) -> dict[str, AccountType]:
         """The current account types (re-read after the file changes)."""
         return self._types.value()
+
+    def closures(self) -> tuple[Closure, ...]:
+        """The current closures (re-read after the file changes)."""
+        return () if self._closures is None else self._closures.value()
 
     @property
     def calendar(self) -> BusinessCalendar:
         """The business calendar with the current closures (re-read after the file changes)."""
         if self._closures is None:
             return self.base_calendar
-        closures = self._closures.value()
+        closures = self.closures()
         calendar = self._calendar
-        if calendar.closures != closures:
+        if calendar is None or calendar.closures != closures:
             calendar = self.base_calendar.with_closures(closures)
             self._calendar = calendar
         return calendar
@@ -168,30 +179,38 @@ def _time_zone(name: str) -> tzinfo:
         raise SettingsError("BILLING_TZ", name, f"unknown time zone {name!r}") from None
 
 
-def settings_from_config(config: Mapping[str, Any]) -> CalculatorSettings:
-    """Build and check the settings; an unusable setting raises ConfigError naming it."""
+def settings_from_config(config: Mapping[str, Any], *, calendar: bool = True
+                         ) -> CalculatorSettings:
+    """Build and check the settings; an unusable setting raises ConfigError naming it.
+
+    ``calendar=False`` leaves the holiday calendar to be built (and its country checked) on
+    first use, for a command that may need none.
+    """
     closures = config.get("CLOSURES_FILE") or None
     try:
         settings = CalculatorSettings(
             currency=currency(str(config.get("BILLING_CURRENCY") or "USD")),
-            base_calendar=BusinessCalendar.for_country(str(config.get("BILLING_COUNTRY") or "ZA")),
+            country=str(config.get("BILLING_COUNTRY") or "ZA"),
             tz=_time_zone(str(config.get("BILLING_TZ") or "Africa/Johannesburg")),
             account_types_file=account_types_path(config.get("ACCOUNT_TYPES_FILE") or None),
             closures_file=resolve_path(closures) if closures else None,
         )
         settings.account_types()
-        settings.calendar  # noqa: B018 - reads and checks the closures file
+        settings.closures()
+        if calendar:
+            settings.calendar  # noqa: B018 - builds and checks the holiday calendar
     except SettingsError as exc:
         raise ConfigError(f"{exc.field}: {exc.message}") from None
     return settings
 
 
-def settings_from_environ(environ: Mapping[str, str] | None = None) -> CalculatorSettings:
+def settings_from_environ(environ: Mapping[str, str] | None = None, *, calendar: bool = True
+                          ) -> CalculatorSettings:
     """The settings the gate would use, read from the environment without creating the app:
     the same defaults, environment parser and checks as :func:`gate.create_app`."""
     config = defaults("instance")
     config.update(from_environ(os.environ if environ is None else environ))
-    return settings_from_config(config)
+    return settings_from_config(config, calendar=calendar)
 
 
 EXTENSION = "sop_calculators"

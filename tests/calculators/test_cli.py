@@ -231,3 +231,13 @@ def test_the_console_script(tmp_path):
     result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True,
                             check=False, timeout=60)
     assert json.loads(result.stdout)["net"] == "-2000.00"
+
+
+def test_a_bad_country_is_reported_by_the_commands_that_use_the_calendar():
+    """Proration needs no holiday calendar, so the CLI builds it only for due dates."""
+    bad = {"BILLING_COUNTRY": "XX"}
+    assert plain("prorate", "--monthly-fee", "2000", "--go-live", "2026-01-07", **bad
+                 ).exit_code == 0
+    result = plain("due-date", "--terms", "net 3", "--invoice-date", "2026-01-01", **bad)
+    assert result.exit_code == 2
+    assert result.stderr == "error: BILLING_COUNTRY: no public holiday calendar for country 'XX'\n"
