@@ -65,6 +65,8 @@ CLI_CALLS = {
     "prorate": ["prorate", "--monthly-fee", "2000", "--go-live", "2026-01-07", "--json"],
     "prorate-change": ["prorate-change", "--old-fee", "2000", "--new-fee", "0",
                        "--change-date", "2026-03-15", "--json"],
+    "due-date": ["due-date", "--account-type", "eft", "--completed", "2026-11-18T10:00",
+                 "--json"],
 }
 CLI_LIMIT = 0.35  # DESIGN.md: at most this many seconds over `python -c pass`
 

@@ -75,11 +75,19 @@ _METHOD = _query("method", "How the days of the month are counted: `actual` days
                  {"type": "string", "enum": ["actual", "thirty"], "default": "actual"})
 
 
-def _prorate_change_operation(currency_code: str) -> dict[str, Any]:
+def _operation(operation_id: str, summary: str, description: str,
+               parameters: list[dict[str, Any]], schema: str, answer: str) -> dict[str, Any]:
     return {
-        "operationId": "prorateChange",
-        "summary": "Fee change or cancellation mid-month",
-        "description": (
+        "operationId": operation_id, "summary": summary, "description": description,
+        "parameters": parameters,
+        "responses": {"200": _json_response(answer, schema), **_COMMON_ERRORS},
+    }
+
+
+def _prorate_change_operation(currency_code: str) -> dict[str, Any]:
+    return _operation(
+        "prorateChange", "Fee change or cancellation mid-month",
+        (
             "The change day is billed at the new fee (`new_fee=0` is a cancellation). "
             "days_remaining = days in the month − day + 1 (`thirty`: 30 − min(day, 30) + 1 "
             "over 30). credit_unused = old_fee × days_remaining ÷ days and charge_remaining = "
@@ -87,7 +95,7 @@ def _prorate_change_operation(currency_code: str) -> dict[str, Any]:
             f"to the minor unit of {currency_code}; net = charge_remaining − credit_unused "
             "(negative: a credit note)."
         ),
-        "parameters": [
+        [
             _amount_query("old_fee", "The monthly fee until the change.", required=True,
                           example="2000"),
             _amount_query("new_fee", "The monthly fee from the change day (0 cancels).",
@@ -96,34 +104,32 @@ def _prorate_change_operation(currency_code: str) -> dict[str, Any]:
                         example="2026-03-15"),
             _METHOD,
         ],
-        "responses": {"200": _json_response("The fee change.", "FeeChange"), **_COMMON_ERRORS},
-    }
+        "FeeChange", "The fee change.",
+    )
 
 
 def _prorate_operation(currency_code: str) -> dict[str, Any]:
-    return {
-        "operationId": "prorateGoLive",
-        "summary": "Go-live proration credit",
-        "description": (
+    return _operation(
+        "prorateGoLive", "Go-live proration credit",
+        (
             "The credit on the first recurring invoice (dated the 1st of the month after "
             "go-live) for the prepaid days before go-live. `actual`: fee × (day − 1) ÷ days in "
             "the month; `thirty`: fee × (min(day, 30) − 1) ÷ 30. Multiplied first, rounded "
             f"once, half-up, to the minor unit of {currency_code}."
         ),
-        "parameters": [
+        [
             _amount_query("monthly_fee", "The monthly fee.", required=True, example="2000"),
             _date_query("go_live", "The go-live date", required=True, example="2026-01-07"),
             _METHOD,
         ],
-        "responses": {"200": _json_response("The proration.", "Proration"), **_COMMON_ERRORS},
-    }
+        "Proration", "The proration.",
+    )
 
 
 def _due_date_operation(account_types: Sequence[str]) -> dict[str, Any]:
-    return {
-        "operationId": "dueDate",
-        "summary": "Billing run or close, invoice date and due date",
-        "description": (
+    return _operation(
+        "dueDate", "Billing run or close, invoice date and due date",
+        (
             "Give exactly one of `account_type` and `terms`, and exactly one of `completed` "
             "and `invoice_date`. A sign-off lands on the first billing run or monthly close at "
             "or after it; the invoice covers (period_start, period_end] and is dated the run's "
@@ -134,7 +140,7 @@ def _due_date_operation(account_types: Sequence[str]) -> dict[str, Any]:
             "With `amount` both get amounts: each instalment rounded half-up, the last taking "
             "the remainder."
         ),
-        "parameters": [
+        [
             _query("account_type", "A client account type (see /account-types).",
                    {"type": "string", "enum": list(account_types)}, example="eft"),
             _query("terms", "Payment terms, case-insensitive: `net N`, `eom N` or "
@@ -152,8 +158,8 @@ def _due_date_operation(account_types: Sequence[str]) -> dict[str, Any]:
             _amount_query("amount", "The invoice amount (optional): splits the instalments and "
                           "prices the discount.", required=False, example="1000"),
         ],
-        "responses": {"200": _json_response("The due date.", "DueDate"), **_COMMON_ERRORS},
-    }
+        "DueDate", "The due date.",
+    )
 
 
 def _due_date_extras() -> dict[str, Any]:

@@ -47,6 +47,20 @@ from tests.calculators.conftest import d
         # preceding never goes before the invoice date: it rolls forward instead
         ("net 0 roll preceding", "2026-04-04", "2026-04-04", "2026-04-07"),
         ("eom 0 roll preceding", "2026-10-31", "2026-10-31", "2026-11-02"),
+        # Odoo's "payment days" (OCA account_payment_term_extension README: "allow to set more
+        # than one day of payment in payment terms"): the first listed day on or after the date.
+        ("net 30 paydays 5,20", "2026-03-02", "2026-04-05", "2026-04-05"),
+        ("net 30 paydays 5,20", "2026-03-10", "2026-04-20", "2026-04-20"),
+        ("net 30 paydays 5,20", "2026-03-22", "2026-05-05", "2026-05-05"),
+        ("net 0 paydays 20", "2026-03-20", "2026-03-20", "2026-03-20"),  # on the day itself
+        # clamped to short months, dateutil-style (relativedelta(day=31) is the month's last day)
+        ("net 0 paydays 30", "2026-02-25", "2026-02-28", "2026-02-28"),
+        ("net 0 paydays 31", "2024-02-25", "2024-02-29", "2024-02-29"),
+        ("net 0 paydays 31", "2026-04-30", "2026-04-30", "2026-04-30"),
+        # paydays first, then the roll: Sunday 2026-04-05, Monday 2026-04-06 is Family Day
+        ("net 30 paydays 5,20 roll following", "2026-03-02", "2026-04-05", "2026-04-07"),
+        ("net 30 paydays 5,20 roll preceding", "2026-03-02", "2026-04-05", "2026-04-02"),
+        ("eom 0 cutoff 25 paydays 10", "2026-01-26", "2026-03-10", "2026-03-10"),
     ],
 )
 def test_terms_vectors(za, expression, invoice, unadjusted, due):
@@ -194,30 +208,6 @@ def test_spellings_and_canonical_forms(expression, canonical):
     terms = parse_terms(expression)
     assert terms.expression == canonical
     assert parse_terms(canonical) == terms
-
-
-@pytest.mark.parametrize(
-    ("expression", "invoice", "unadjusted", "due"),
-    [
-        # Odoo's "payment days" (OCA account_payment_term_extension README: "allow to set more
-        # than one day of payment in payment terms"): the first listed day on or after the date.
-        ("net 30 paydays 5,20", "2026-03-02", "2026-04-05", "2026-04-05"),
-        ("net 30 paydays 5,20", "2026-03-10", "2026-04-20", "2026-04-20"),
-        ("net 30 paydays 5,20", "2026-03-22", "2026-05-05", "2026-05-05"),
-        ("net 0 paydays 20", "2026-03-20", "2026-03-20", "2026-03-20"),  # on the day itself
-        # clamped to short months, dateutil-style (relativedelta(day=31) is the month's last day)
-        ("net 0 paydays 30", "2026-02-25", "2026-02-28", "2026-02-28"),
-        ("net 0 paydays 31", "2024-02-25", "2024-02-29", "2024-02-29"),
-        ("net 0 paydays 31", "2026-04-30", "2026-04-30", "2026-04-30"),
-        # paydays first, then the roll: Sunday 2026-04-05, Monday 2026-04-06 is Family Day
-        ("net 30 paydays 5,20 roll following", "2026-03-02", "2026-04-05", "2026-04-07"),
-        ("net 30 paydays 5,20 roll preceding", "2026-03-02", "2026-04-05", "2026-04-02"),
-        ("eom 0 cutoff 25 paydays 10", "2026-01-26", "2026-03-10", "2026-03-10"),
-    ],
-)
-def test_paydays(za, expression, invoice, unadjusted, due):
-    result = due_date(parse_terms(expression).rule, d(invoice), za)
-    assert (result.unadjusted, result.due) == (d(unadjusted), d(due))
 
 
 @pytest.mark.parametrize(
