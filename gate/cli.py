@@ -20,7 +20,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from gate import create_app
 from gate.config import ConfigError, check_production, resolve_path
-from gate.console import fail
+from gate.console import fail as fail  # re-exported: the concerns import it from here
 
 
 def _make_app(*_args: Any, **_kwargs: Any) -> Any:

@@ -27,9 +27,11 @@ class PortalGroup(click.Group):
     """Calculator commands run here; anything else goes to the app's Flask group."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
+        """The commands this group answers itself."""
         return list(CALCULATOR_COMMANDS)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """A calculator command, imported on first use."""
         if cmd_name not in CALCULATOR_COMMANDS:
             return None
         from gate.calc_cli import COMMANDS
@@ -37,13 +39,15 @@ class PortalGroup(click.Group):
         return COMMANDS[cmd_name]
 
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
              **extra: Any) -> Any:
+        """Run a calculator command here, or hand the arguments to the app's group."""
         argv = list(sys.argv[1:] if args is None else args)
-        if argv[:1] and argv[0] in CALCULATOR_COMMANDS:
-            return super().main(argv, prog_name, **extra)
-        from gate.cli import main as app_group
+        if not (argv[:1] and argv[0] in CALCULATOR_COMMANDS):
+            from gate.cli import main as app_group
 
-        return app_group.main(argv, prog_name, **extra)
+            return app_group.main(argv, prog_name, complete_var, standalone_mode, **extra)
+        return super().main(argv, prog_name, complete_var, standalone_mode, **extra)
 
 
 @click.group(cls=PortalGroup)
