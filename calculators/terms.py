@@ -49,8 +49,7 @@ _HUNDRED = Decimal(100)
 
 def percent_text(percent: Decimal) -> str:
     """A percentage as the terms language writes it: ``50``, ``33.33``, ``2.5``."""
-    text = f"{percent.normalize():f}"
-    return text
+    return f"{percent.normalize():f}"
 
 
 def _ordinal(day: int) -> str:
@@ -487,31 +486,30 @@ def _parse_day(text: str, words: _Words) -> DueRule:
 
 
 def _parse_options(text: str, words: _Words, rule: DueRule) -> DueRule:
-    options: dict[str, object] = {}
+    cutoff: int | None = None
+    paydays: tuple[int, ...] = ()
+    roll = Roll.NONE
+    seen: set[str] = set()
     while True:
         before = words.done_so_far()
         word = words.next()
         if word is None:
             break
-        if word in options:
+        if word in seen:
             raise _fail(text, f"'{word}' is given twice")
+        seen.add(word)
         if word == "cutoff" and rule.kind == "net":
             raise _fail(text, "'cutoff' only applies to 'eom' and 'day' terms, not to 'net'")
         if word == "cutoff":
-            options[word] = _number(text, words.next(), "cutoff", 1, 31, "a day of the month")
+            cutoff = _number(text, words.next(), "cutoff", 1, 31, "a day of the month")
         elif word == "paydays":
-            options[word] = _parse_paydays(text, words.next())
+            paydays = _parse_paydays(text, words.next())
         elif word == "roll":
-            options[word] = _parse_roll(text, words.next())
+            roll = _parse_roll(text, words.next())
         else:
             allowed = "'paydays A,B' or 'roll R'" if rule.kind == "net" else (
                 "'cutoff C', 'paydays A,B' or 'roll R'")
             raise _fail(text, f"unexpected {_shown(word)} after '{before}': expected {allowed}")
-    cutoff = options.get("cutoff")
-    paydays = options.get("paydays", ())
-    roll = options.get("roll", Roll.NONE)
-    assert cutoff is None or isinstance(cutoff, int)
-    assert isinstance(paydays, tuple) and isinstance(roll, Roll)
     return DueRule(kind=rule.kind, days=rule.days, day=rule.day, months=rule.months,
                    cutoff=cutoff, roll=roll, paydays=paydays)
 

@@ -108,19 +108,24 @@ class WatchedFile(Generic[T]):
     def value(self) -> T:
         """The parsed file (re-read after it changes)."""
         stamp = self._current_stamp()
-        if stamp == self._stamp and self._value is not None:
-            return self._value
+        current = self._value
+        if current is not None and stamp == self._stamp:
+            return current
         with self._lock:
-            if stamp != self._stamp or self._value is None:
-                try:
-                    self._value = self._parse(self.path)
-                except SettingsError as exc:
-                    if self._value is None:
-                        raise
-                    log.error("keeping the previous %s: %s", self.what, exc.message)
-                self._stamp = stamp
-        assert self._value is not None
-        return self._value
+            return self._reload(stamp)
+
+    def _reload(self, stamp: int | None) -> T:
+        current = self._value
+        if current is not None and stamp == self._stamp:
+            return current  # another thread re-read it meanwhile
+        try:
+            current = self._parse(self.path)
+        except SettingsError as exc:
+            if current is None:
+                raise
+            log.error("keeping the previous %s: %s", self.what, exc.message)
+        self._value, self._stamp = current, stamp
+        return current
 
 
 @dataclass

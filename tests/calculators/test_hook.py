@@ -269,11 +269,14 @@ def test_the_built_site_shows_engine_figures_and_widgets(site_dir):
     for figure in ("$387.10", "$1,354.84", "$903.23", "$1,612.90"):
         assert figure in onboarding
     assert 'data-sop-calc="proration"' in onboarding
+    assert "$2,500.00" in onboarding  # the 50/50 deposit on $5,000
     billing = _article(site_dir, "sops/billing/index.html")
-    assert 'data-sop-calc="due-date"' in billing
+    assert 'data-sop-calc="due-date"' in billing and 'data-sop-calc="fee-change"' in billing
     assert "Good Friday" in billing
+    assert "$548.39" in billing and "a credit note of $1,096.77" in billing
     calculators = (site_dir / "calculators" / "index.html").read_text(encoding="utf-8")
     assert 'data-sop-calc="proration"' in calculators and 'data-sop-calc="due-date"' in calculators
+    assert 'data-sop-calc="fee-change"' in calculators
     assert re.search(r'<script src="[./]*javascripts/calculators\.js"', calculators)
     assert "stylesheets/calculators.css" in calculators
     for page in site_dir.rglob("*.html"):
