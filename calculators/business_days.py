@@ -9,11 +9,17 @@ them from text.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 from calculators.errors import InvalidChoice, InvalidDate, SettingsError
 
@@ -54,6 +60,43 @@ class Holiday:
     def as_dict(self) -> dict[str, str]:
         """``{"date": "2026-04-03", "name": "Good Friday"}``."""
         return {"date": self.date.isoformat(), "name": self.name}
+
+
+def _country_module(module_name: str) -> ModuleType:
+    """One module of ``holidays.countries``, loaded without the package's ``__init__``.
+
+    That ``__init__`` imports all of the package's countries (about 0.2 s), where a calculator
+    command needs one. The module is loaded under its usual name, so a later full import of
+    ``holidays.countries`` reuses it.
+    """
+    full = f"holidays.countries.{module_name}"
+    loaded = sys.modules.get(full)
+    if loaded is not None:
+        return loaded
+    import holidays as holidays_package
+
+    path = Path(holidays_package.__file__).parent / "countries" / f"{module_name}.py"
+    spec = importlib.util.spec_from_file_location(full, path)
+    if "holidays.countries" in sys.modules or spec is None or spec.loader is None:
+        return importlib.import_module(full)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[full] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[full]
+        raise
+    return module
+
+
+def _holiday_class(code: str) -> Any:
+    """The ``holidays`` class of a country code (ISO 3166 alpha-2 or -3), or None."""
+    from holidays import registry
+
+    for module_name, (class_name, *codes) in registry.COUNTRIES.items():
+        if code in codes:
+            return getattr(_country_module(module_name), class_name)
+    return None
 
 
 @dataclass(frozen=True, order=True)
@@ -120,14 +163,15 @@ class BusinessCalendar:
     def for_country(cls, country: str, *, subdivision: str | None = None) -> BusinessCalendar:
         """The calendar of a country (ISO 3166 code) from the ``holidays`` package.
 
-        The package is imported here, not with this module: loading it takes a good part of a
-        second, which commands that need no calendar (proration) do not pay.
+        The package and the country's module are imported here, not with this module: commands
+        that need no calendar (proration) do not pay for them.
         """
-        import holidays as holidays_package
-
         code = country.strip().upper()
+        entity = _holiday_class(code)
         try:
-            probe = holidays_package.country_holidays(code, subdiv=subdivision)
+            if entity is None:
+                raise NotImplementedError(code)
+            probe = entity(subdiv=subdivision)
         except NotImplementedError:
             raise SettingsError(
                 "BILLING_COUNTRY", country, f"no public holiday calendar for country {country!r}"
@@ -136,7 +180,7 @@ class BusinessCalendar:
         last = int(getattr(probe, "end_year", 2100))
 
         def source(year: int) -> Mapping[date, str]:
-            table = holidays_package.country_holidays(code, subdiv=subdivision, years=year)
+            table = entity(subdiv=subdivision, years=year)
             return {day: str(name) for day, name in table.items()}
 
         return cls(source, name=code, first_year=first, last_year=last)
