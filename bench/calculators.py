@@ -1,12 +1,14 @@
-"""Benchmark the billing calculators: in-process rates and the API under gunicorn.
+"""Benchmark the billing calculators: in-process rates, the CLI's start-up, the API.
 
-Prints prorations per second and due dates per second computed in this process, then API
-requests per second for both calculators served by gunicorn (sync workers, one per core) on a
-free loopback port, loaded with wrk when it is installed (otherwise a small Python client).
-Each figure is printed with the machine's core count. Rate limits are switched off for the
-load test (RATELIMIT_ENABLED=false), and the benchmark says so.
+Prints prorations, fee changes, due dates and instalment plans per second computed in this
+process; the median wall time of ``sop-portal prorate`` (and ``prorate-change``) over 7 calls
+beside the median of ``python -c pass`` (DESIGN.md: at most 0.35 s more); then API requests
+per second for every calculator endpoint, old and new side by side, served by gunicorn (sync
+workers, one per core) on a free loopback port, loaded with wrk when it is installed
+(otherwise a small Python client). Each figure is printed with the machine's core count. Rate
+limits are switched off for the load test (RATELIMIT_ENABLED=false), and the benchmark says so.
 
-    .venv/bin/python bench/calculators.py [--seconds 3] [--api-seconds 5]
+    .venv/bin/python bench/calculators.py [--seconds 3] [--api-seconds 5] [--cli-runs 7]
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -41,15 +44,31 @@ from calculators import (  # noqa: E402
     compute_due_date,
     currency,
     parse_account_types,
+    parse_terms,
+    prorate_change,
     prorate_go_live,
 )
 
 CORES = os.cpu_count() or 1
 LOOPBACK = "127.0.0.1"
 API_PATHS = {
-    "prorate": "/api/v1/prorate/go-live?monthly_fee=2000&go_live=2026-01-07",
+    "prorate (go-live)": "/api/v1/prorate/go-live?monthly_fee=2000&go_live=2026-01-07",
+    "prorate/change (new)": "/api/v1/prorate/change?old_fee=2000&new_fee=3000"
+                            "&change_date=2026-03-15",
     "due-date": "/api/v1/due-date?account_type=eft&completed=2026-04-01T10:00",
+    "due-date, instalments (new)": "/api/v1/due-date?terms=50%25+net+0%3B+50%25+net+30"
+                                   "&invoice_date=2026-03-02&amount=5000",
+    "due-date, discount (new)": "/api/v1/due-date?terms=2/10+net+30+paydays+5,20"
+                                "+roll+following&invoice_date=2026-03-02&amount=1000",
 }
+CLI_CALLS = {
+    "prorate": ["prorate", "--monthly-fee", "2000", "--go-live", "2026-01-07", "--json"],
+    "prorate-change": ["prorate-change", "--old-fee", "2000", "--new-fee", "0",
+                       "--change-date", "2026-03-15", "--json"],
+    "due-date": ["due-date", "--account-type", "eft", "--completed", "2026-11-18T10:00",
+                 "--json"],
+}
+CLI_LIMIT = 0.35  # DESIGN.md: at most this many seconds over `python -c pass`
 
 
 def rate(work: Callable[[int], object], seconds: float) -> float:
@@ -86,11 +105,47 @@ def in_process(seconds: float) -> None:
         return compute_due_date(account_type=types[i % 3], completed=signed_off,
                                 calendar=calendar, tz=tz).as_dict()
 
+    def change(i: int) -> object:
+        day = start + timedelta(days=i % 730)
+        return prorate_change(fees[i % 3], fees[(i + 1) % 3], day, currency=usd).as_dict()
+
+    plans = [parse_terms("50% net 0; 50% net 30"), parse_terms("2/10 net 30 paydays 5,20"),
+             parse_terms("30% net 0; 70% eom 60 roll following")]
+
+    def plan(i: int) -> object:
+        return compute_due_date(terms=plans[i % 3], invoice_date=start + timedelta(days=i % 730),
+                                calendar=calendar, tz=tz, amount=fees[i % 3],
+                                currency=usd).as_dict()
+
     due(0)  # warm the holiday tables
-    print(f"in-process prorations/s: {rate(prorate, seconds):,.0f} "
-          f"(1 thread; machine has {CORES} cores)")
-    print(f"in-process due dates/s:  {rate(due, seconds):,.0f} "
-          f"(1 thread; machine has {CORES} cores)")
+    for label, work in (("prorations/s (go-live)", prorate), ("fee changes/s (new)", change),
+                        ("due dates/s", due), ("instalment plans/s (new)", plan)):
+        print(f"in-process {label}: {rate(work, seconds):,.0f} "
+              f"(1 thread; machine has {CORES} cores)")
+
+
+def median_seconds(argv: list[str], runs: int) -> float:
+    """The median wall time of ``runs`` runs of ``argv`` (each must succeed)."""
+    times = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        subprocess.run(argv, check=True, capture_output=True,  # noqa: S603 - fixed argv
+                       timeout=60, cwd=ROOT)
+        times.append(time.perf_counter() - began)
+    return statistics.median(times)
+
+
+def cli(runs: int) -> None:
+    """The calculator commands' median time per call beside ``python -c pass``."""
+    script = Path(sys.executable).with_name("sop-portal")
+    baseline = median_seconds([sys.executable, "-c", "pass"], runs)
+    print(f"CLI, median of {runs} calls (machine has {CORES} cores):")
+    print(f"  python -c pass:            {baseline:.3f} s")
+    for name, args in CLI_CALLS.items():
+        took = median_seconds([str(script), *args], runs)
+        verdict = "within" if took - baseline <= CLI_LIMIT else "OVER"
+        print(f"  sop-portal {name:<15} {took:.3f} s ({took - baseline:+.3f} s over python -c "
+              f"pass; {verdict} the {CLI_LIMIT:.2f} s limit)")
 
 
 def free_port() -> int:
@@ -207,7 +262,7 @@ def api(seconds: int) -> None:
                     rps, p99 = with_wrk(f"http://{LOOPBACK}:{port}{path}", seconds)
                 else:
                     rps, p99 = with_python(port, path, seconds)
-                print(f"  API {name} requests/s: {rps:,.0f} (p99 {p99}; "
+                print(f"  API {name:<28} requests/s: {rps:>7,.0f} (p99 {p99}; "
                       f"machine has {CORES} cores, shared by server and client)")
         finally:
             stop(server)
@@ -217,11 +272,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0, help="per in-process figure")
     parser.add_argument("--api-seconds", type=int, default=5, help="per API endpoint")
+    parser.add_argument("--cli-runs", type=int, default=7, help="calls per CLI median")
     args = parser.parse_args()
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(f"SOP Portal calculators benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
           f"Python {sys.version.split()[0]}, {CORES} cores, load average {load}")
     in_process(args.seconds)
+    cli(args.cli_runs)
     api(args.api_seconds)
 
 

@@ -10,13 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from decimal import Decimal
 from typing import Any
 
 from calculators.account_types import AccountType, InvoicingRule, WeeklyRun
 from calculators.business_days import BusinessCalendar, Holiday
 from calculators.dates import add_months, clamped_date, human_date, human_datetime, iso_datetime
 from calculators.errors import ConflictingInputs, MissingInput
-from calculators.terms import DueDate, Terms, due_date
+from calculators.money import Currency, display_amount, format_amount
+from calculators.terms import DueDate, Schedule, Terms, percent_text, schedule
 
 TERMS_MARGIN_YEARS = 12
 """Due dates may fall this many years after the invoice (net 3650, day D month +12 ...)."""
@@ -48,10 +50,10 @@ def _event(rule: InvoicingRule, nominal: date, calendar: BusinessCalendar, tz: t
     return BillingEvent(at=_local(moved.date, rule, tz), nominal=nominal, holidays=holidays)
 
 
-def _nominal_days(rule: InvoicingRule, start: date) -> Iterator[date]:
-    """The rule's nominal days from a little before ``start`` onwards."""
+def _nominal_days(rule: InvoicingRule, start: date, look_back: int) -> Iterator[date]:
+    """The rule's nominal days from ``look_back`` days or two months before ``start`` on."""
     if isinstance(rule, WeeklyRun):
-        day = start - timedelta(days=14)
+        day = start - timedelta(days=look_back)
         day += timedelta(days=(rule.weekday - day.weekday()) % 7)
         while True:
             yield day
@@ -66,7 +68,9 @@ def billing_events(rule: InvoicingRule, signed_off: datetime, calendar: Business
                    tz: tzinfo) -> tuple[BillingEvent, BillingEvent]:
     """The event a sign-off lands on (first at or after it) and the event before that one."""
     previous: BillingEvent | None = None
-    for nominal in _nominal_days(rule, signed_off.astimezone(tz).date()):
+    # A closure can move a run by up to its length: look back that much further.
+    look_back = 14 + (calendar.longest_closure + 7 if calendar.closures else 0)
+    for nominal in _nominal_days(rule, signed_off.astimezone(tz).date(), look_back):
         event = _event(rule, nominal, calendar, tz)
         if event.at >= signed_off and previous is not None:
             return event, previous
@@ -83,17 +87,48 @@ class DueDateResult:
     completed: datetime | None
     event: BillingEvent | None
     previous_event: BillingEvent | None
-    due: DueDate
+    schedule: Schedule
+    amount: Decimal | None = None
+    currency: Currency | None = None
+
+    @property
+    def due(self) -> DueDate:
+        """The final due date (the last instalment's)."""
+        return self.schedule.final
 
     @property
     def holidays(self) -> tuple[Holiday, ...]:
-        """Holidays that moved the run or close or the due date, or that the due date is on."""
+        """Holidays that moved the run or close or a due date, or that a due date is on."""
         moved_event = self.event.holidays if self.event else ()
-        return tuple(sorted(set(moved_event + self.due.holidays)))
+        return tuple(sorted(set(moved_event + self.schedule.holidays)))
+
+    def _money(self, value: Decimal | None) -> str | None:
+        if value is None or self.currency is None:
+            return None
+        return format_amount(value, self.currency)
+
+    def _instalments(self) -> list[dict[str, Any]] | None:
+        if not self.terms.is_split:
+            return None
+        return [{"percent": percent_text(part.percent), "amount": self._money(part.amount),
+                 "due_date": part.due.due.isoformat(),
+                 "unadjusted_due_date": part.due.unadjusted.isoformat()}
+                for part in self.schedule.instalments]
+
+    def _discount(self) -> dict[str, Any] | None:
+        offer = self.schedule.discount
+        if offer is None:
+            return None
+        return {"percent": percent_text(offer.percent), "until": offer.until.isoformat(),
+                "amount": self._money(offer.amount)}
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON body of ``GET /api/v1/due-date``."""
         return {
+            "amount": self._money(self.amount),
+            "currency": self.currency.code if self.currency else None,
+            "instalments": self._instalments(),
+            "discount": self._discount(),
             "account_type": self.account_type.name if self.account_type else None,
             "terms": self.terms.expression,
             "completed": iso_datetime(self.completed) if self.completed else None,
@@ -121,12 +156,15 @@ def compute_due_date(
     invoice_date: date | None = None,
     calendar: BusinessCalendar,
     tz: tzinfo,
+    amount: Decimal | None = None,
+    currency: Currency | None = None,
 ) -> DueDateResult:
-    """The billing event, invoice date and due date for a sign-off or an invoice date.
+    """The billing event, invoice date and due dates for a sign-off or an invoice date.
 
     Give exactly one of ``account_type`` and ``terms``, and exactly one of ``completed`` (an
     aware date-time) and ``invoice_date``. With ``terms`` and ``completed`` there is no
-    invoicing rule: the invoice is dated the sign-off's local date.
+    invoicing rule: the invoice is dated the sign-off's local date. With ``amount`` (and its
+    ``currency``) the instalments and the discount get amounts too.
     """
     _exactly_one(account_type, terms, "account_type", "terms")
     _exactly_one(completed, invoice_date, "completed", "invoice_date")
@@ -142,7 +180,8 @@ def compute_due_date(
         invoiced = _required_date(invoice_date)
     return DueDateResult(
         account_type=account_type, terms=chosen_terms, completed=completed, event=event,
-        previous_event=previous, due=due_date(chosen_terms, invoiced, calendar),
+        previous_event=previous, amount=amount, currency=currency,
+        schedule=schedule(chosen_terms, invoiced, calendar, amount=amount, currency=currency),
     )
 
 
@@ -168,10 +207,24 @@ def _exactly_one(first: object, second: object, first_name: str, second_name: st
 
 
 def _holiday_note(holidays: tuple[Holiday, ...], on: date) -> str:
-    """``Good Friday`` for a holiday on ``on``; ``Christmas Day, December 25, 2026`` otherwise."""
-    return " and ".join(
-        h.name if h.date == on else f"{h.name}, {human_date(h.date)}" for h in holidays
-    )
+    """``Good Friday`` for a holiday on ``on``; ``Christmas Day, December 25, 2026`` otherwise.
+
+    Days of one closure are named once, with their first and last date.
+    """
+    by_name: dict[str, list[date]] = {}
+    for holiday in holidays:
+        by_name.setdefault(holiday.name, []).append(holiday.date)
+    notes = []
+    for name, days in by_name.items():
+        if days == [on]:
+            notes.append(name)
+        elif len(days) == 1:
+            notes.append(f"{name}, {human_date(days[0])}")
+        else:
+            notes.append(f"{name}, {human_date(days[0])} to {human_date(days[-1])}")
+    if len(notes) <= 1:
+        return "".join(notes)
+    return ", ".join(notes[:-1]) + " and " + notes[-1]
 
 
 def _explain_subject(result: DueDateResult) -> str:
@@ -200,10 +253,38 @@ def _explain_subject(result: DueDateResult) -> str:
 
 
 def _explain_due(result: DueDateResult) -> str:
-    due, terms = result.due, result.terms
+    if result.terms.is_split:
+        return _explain_instalments(result)
+    text = _explain_one(result.due, result.terms)
+    offer = result.schedule.discount
+    if offer is not None:
+        off = "" if offer.amount is None or result.currency is None else (
+            f" ({display_amount(offer.amount, result.currency)})")
+        text += (f"; {percent_text(offer.percent)}%{off} comes off when it is paid by "
+                 f"{human_date(offer.until, weekday=True)}")
+    return text
+
+
+def _explain_instalments(result: DueDateResult) -> str:
+    parts = []
+    for part in result.schedule.instalments:
+        share = f"{percent_text(part.percent)}%"
+        if part.amount is not None and result.currency is not None:
+            share += f" ({display_amount(part.amount, result.currency)})"
+        due = part.due
+        moved = ""
+        if due.due != due.unadjusted:
+            reason = _holiday_note(due.holidays, due.unadjusted) or "a weekend"
+            moved = f", rolled from {human_date(due.unadjusted, weekday=True)} ({reason})"
+        parts.append(f"{share} on {human_date(due.due, weekday=True)}{moved}")
+    listed = ", ".join(parts[:-1]) + " and " + parts[-1]
+    return f"is due in {len(parts)} instalments: {listed} ({result.terms.expression})"
+
+
+def _explain_one(due: DueDate, terms: Terms) -> str:
     text = (
         f"is due on {human_date(due.due, weekday=True)} "
-        f"({terms.expression}: {terms.describe()})"
+        f"({terms.expression}: {terms.rule.describe()})"
     )
     if due.due != due.unadjusted:
         reason = _holiday_note(due.holidays, due.unadjusted) or "a weekend"

@@ -8,6 +8,7 @@ end, to the minor unit of the billing currency.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
@@ -149,3 +150,28 @@ def _check_precision(amount: Decimal, text: str, field: str, money: Currency) ->
         else:
             detail = f"at most {allowed} decimal places"
         raise InvalidAmount(field, text, f"{field} has too many decimal places: {detail}")
+
+
+def percent_of(amount: Decimal, percent: Decimal, money: Currency) -> Decimal:
+    """``percent`` % of ``amount``, multiplied first and rounded once, half-up."""
+    with localcontext() as context:
+        context.prec = 60
+        return quantize_money(to_decimal(amount) * percent / 100, money)
+
+
+def split_amount(amount: Decimal, percents: Sequence[Decimal], money: Currency, *,
+                 field: str = "amount") -> tuple[Decimal, ...]:
+    """Split ``amount`` by ``percents`` (summing to 100): each part rounded half-up, the last
+    taking the remainder so the parts add up to the amount exactly.
+
+    An amount so small that the rounded parts leave a negative remainder is refused.
+    """
+    parts = [percent_of(amount, percent, money) for percent in percents[:-1]]
+    last = quantize_money(to_decimal(amount), money) - sum(parts, Decimal(0))
+    if last < 0:
+        raise InvalidAmount(
+            field, format_amount(amount, money),
+            f"{field} {format_amount(amount, money)} is too small to split into "
+            f"{len(percents)} instalments: the last one would be negative",
+        )
+    return (*parts, last)

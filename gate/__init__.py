@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
-
-from flask import Flask
+from typing import TYPE_CHECKING, Any
 
 from gate import config as portal_config
+
+if TYPE_CHECKING:  # Flask is imported when an app is made: `sop-portal prorate` never does
+    from flask import Flask
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -18,6 +19,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     variables listed in the README), then ``test_config`` last so tests can shorten windows,
     lower hashing cost and raise rate limits.
     """
+    from flask import Flask
+
     instance_path = os.environ.get("SOP_PORTAL_INSTANCE") or None
     if test_config and test_config.get("INSTANCE_PATH"):
         instance_path = str(test_config["INSTANCE_PATH"])

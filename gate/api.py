@@ -10,18 +10,21 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, request
 
 from calculators import CalculatorError, SettingsError
 from gate import calc_cli
 from gate.calc_service import (
     DUE_DATE_FIELDS,
     EXTENSION,
+    PRORATE_CHANGE_FIELDS,
     PRORATE_FIELDS,
     account_types_body,
+    api_json,
     calculator_settings,
     run_due_date,
     run_prorate,
+    run_prorate_change,
     settings_from_config,
 )
 from gate.errors import json_error
@@ -84,7 +87,7 @@ def _answer(allowed: Collection[str], compute: Callable[[dict[str, str]], dict[s
                           "the calculator is misconfigured; try again later", None)
     except CalculatorError as exc:
         return json_error(400, exc.code, exc.message, exc.field)
-    response = jsonify(body)
+    response = Response(api_json(body), mimetype="application/json")
     response.headers["Cache-Control"] = "no-cache"
     return response
 
@@ -94,6 +97,13 @@ def prorate_go_live() -> Response:
     """Go-live proration: ``monthly_fee``, ``go_live``, optional ``method``."""
     return _answer(PRORATE_FIELDS,
                    lambda params: run_prorate(params, calculator_settings()).as_dict())
+
+
+@bp.get("/prorate/change")
+def prorate_change() -> Response:
+    """A fee change or cancellation mid-month: ``old_fee``, ``new_fee``, ``change_date``."""
+    return _answer(PRORATE_CHANGE_FIELDS,
+                   lambda params: run_prorate_change(params, calculator_settings()).as_dict())
 
 
 @bp.get("/due-date")

@@ -1,5 +1,7 @@
-"""The ``sop-portal`` command: a Flask ``FlaskGroup`` plus the portal's own commands.
+"""The app's commands: a Flask ``FlaskGroup`` plus the portal's own commands.
 
+The ``sop-portal`` console script is the plain click group in :mod:`gate.console`: it answers
+the calculator commands without the app and hands every other command to this group.
 Commands that belong to one concern live in that concern's module and are registered on
 ``app.cli`` by ``create_app``; this module holds the group and the commands that run the
 whole portal (``serve``, ``build``).
@@ -17,12 +19,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from gate import create_app, sitebuild
 from gate.config import ConfigError, check_production, resolve_path
-
-
-def fail(message: str) -> None:
-    """Print a one-line error on standard error and exit with status 2."""
-    click.echo(f"error: {message}", err=True)
-    raise SystemExit(2)
+from gate.console import fail as fail  # re-exported: the concerns import it from here
 
 
 def _make_app(*_args: Any, **_kwargs: Any) -> Any:

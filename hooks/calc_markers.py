@@ -5,9 +5,14 @@ Markers (DESIGN.md and the team contract list them):
 - ``[[calc prorate monthly_fee=2000 go_live=2026-01-07 show=credit]]`` (optional
   ``method=thirty``): one figure, inline;
 - ``[[calc proration-examples]]``, ``[[calc proration-table monthly_fee=2000 month=2026-01]]``,
-  ``[[calc due-date-examples]]``, ``[[calc account-types]]``: tables, on a line of their own;
-- ``[[widget proration]]``, ``[[widget due-date]]``: the interactive forms (served by
-  ``docs/javascripts/calculators.js``), on a line of their own at the start of the line.
+  ``[[calc due-date-examples]]``, ``[[calc account-types]]``,
+  ``[[calc fee-change old_fee=2000 new_fee=3000 change_date=2026-03-15]]`` (optional
+  ``method=thirty``; ``new_fee=0`` is a cancellation),
+  ``[[calc instalments terms="50% net 0; 50% net 30" amount=5000 invoice_date=2026-03-02]]``:
+  tables, on a line of their own (a value with spaces is written in double quotes);
+- ``[[widget proration]]``, ``[[widget due-date]]``, ``[[widget fee-change]]``: the
+  interactive forms (served by ``docs/javascripts/calculators.js``), on a line of their own
+  at the start of the line.
 
 No figure is typed into docs/: every number comes from the engine at build time, with the
 same settings as the gate (``BILLING_*`` and ``ACCOUNT_TYPES_FILE`` from the environment).
@@ -42,14 +47,17 @@ from calculators import (
 from calculators.account_types import WeeklyRun
 from calculators.billing import TERMS_MARGIN_YEARS
 from calculators.dates import days_in_month, human_date, human_month
+from calculators.terms import percent_text
 from gate.calc_service import (
     CalculatorSettings,
     run_due_date,
-    settings_from_config,
+    run_prorate_change,
+    settings_from_environ,
 )
-from gate.config import ConfigError, defaults, from_environ
+from gate.config import ConfigError
 
 MARKER = re.compile(r"\[\[(?P<kind>calc|widget)\b(?P<body>[^\[\]\n]*)\]\]")
+OPTION = re.compile(r'(?P<key>[^\s="]+)=(?:"(?P<quoted>[^"]*)"|(?P<plain>[^\s"]+))|(?P<word>\S+)')
 OPENING = re.compile(r"\[\[\s*(?:calc|widget)\b")
 FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})")
 INLINE_CODE = re.compile(r"(?P<ticks>`+).+?(?P=ticks)")
@@ -87,9 +95,7 @@ _settings: CalculatorSettings | None = None
 
 def build_settings(environ: dict[str, str] | None = None) -> CalculatorSettings:
     """The calculator settings the gate would use, from the environment."""
-    config = defaults("instance")
-    config.update(from_environ(os.environ if environ is None else environ))
-    return settings_from_config(config)
+    return settings_from_environ(os.environ if environ is None else environ)
 
 
 def on_config(config: Any, **_: Any) -> Any:
@@ -272,6 +278,43 @@ def calc_account_types(marker: Marker, settings: CalculatorSettings) -> str:
     return _table(["Account type", "Name", "Invoicing rule", "Payment terms"], rows)
 
 
+def calc_fee_change(marker: Marker, settings: CalculatorSettings) -> str:
+    """A worked fee change or cancellation: credit, charge and net, with the explanation."""
+    _options(marker, ("old_fee", "new_fee", "change_date"), ("method",))
+    result = run_prorate_change(marker.options, settings)
+    money = settings.currency
+    net = result.net
+    net_label = "Net: credit note" if net < 0 else "Net: to charge"
+    cancelled = result.new_fee == 0
+    rows = [
+        ["Monthly fee", f"{display_amount(result.old_fee, money)} until "
+                        f"{human_date(result.change_date)}, then "
+                        + ("cancelled" if cancelled else display_amount(result.new_fee, money))],
+        ["Days at the new fee", f"{result.days_remaining} of {result.days_in_month}"],
+        ["Credit for the unused old fee", display_amount(result.credit_unused, money)],
+        ["Charge at the new fee", display_amount(result.charge_remaining, money)],
+        [net_label, display_amount(abs(net), money)],
+    ]
+    if not cancelled:
+        rows.append(["First month in full at the new fee", human_month(*result.next_full_month)])
+    return _table(["Item", "Figure"], rows) + f"\n\n*{_cell(result.explanation)}*"
+
+
+def calc_instalments(marker: Marker, settings: CalculatorSettings) -> str:
+    """A worked instalment plan: each part's share, amount and due date."""
+    _options(marker, ("terms", "amount", "invoice_date"))
+    result = run_due_date(marker.options, settings)
+    money = settings.currency
+    rows = [
+        [str(number), f"{percent_text(part.percent)}%",
+         display_amount(part.amount, money) if part.amount is not None else "",
+         short_date(part.due.due)]
+        for number, part in enumerate(result.schedule.instalments, start=1)
+    ]
+    table = _table(["Instalment", "Share", "Amount", "Due date"], rows)
+    return table + f"\n\n*{_cell(result.explanation)}*"
+
+
 CALCS: dict[str, tuple[Callable[[Marker, CalculatorSettings], str], bool]] = {
     # name -> (renderer, block: must stand on its own line)
     "prorate": (calc_prorate, False),
@@ -279,6 +322,8 @@ CALCS: dict[str, tuple[Callable[[Marker, CalculatorSettings], str], bool]] = {
     "proration-table": (calc_proration_table, True),
     "due-date-examples": (calc_due_date_examples, True),
     "account-types": (calc_account_types, True),
+    "fee-change": (calc_fee_change, True),
+    "instalments": (calc_instalments, True),
 }
 
 
@@ -317,22 +362,50 @@ def _widget_frame(kind: str, ident: str, title: str, fields: list[str], button: 
     ])
 
 
+def _method_choice(legend: str) -> str:
+    return (f'<fieldset class="sop-calc__choice"><legend>{html.escape(legend)}</legend>'
+            '<label><input type="radio" name="method" value="actual" checked> '
+            "Actual days in the month (our rule)</label>"
+            '<label><input type="radio" name="method" value="thirty"> '
+            "Every month has 30 days</label></fieldset>")
+
+
+def _amount_field(ident: str, name: str, label: str, value: str, hint: str, *,
+                  required: bool = True) -> str:
+    extra = ' inputmode="decimal"' + (" required" if required else "")
+    return _field(ident, label, _input(ident, name, "text", value=value, hint=True,
+                                       extra=extra), hint)
+
+
+def widget_fee_change(ident: str, settings: CalculatorSettings) -> str:
+    """The fee change and cancellation form."""
+    code = settings.currency.code
+    hint = "For example 2000 or 2,000.00 (at most 2 decimals)."
+    fields = [
+        _amount_field(f"{ident}-old-fee", "old_fee", f"Current monthly fee ({code})", SEED_FEE,
+                      hint),
+        _amount_field(f"{ident}-new-fee", "new_fee", f"New monthly fee ({code})", "3000",
+                      "Enter 0 when the client cancels the service."),
+        _field(f"{ident}-change-date", "Date of the change",
+               _input(f"{ident}-change-date", "change_date", "date", value="2026-03-15",
+                      hint=True, extra=' required min="1900-01-01" max="2200-12-31"'),
+               "The first day billed at the new fee."),
+        _method_choice("Count the days of the month"),
+    ]
+    return _widget_frame("fee-change", ident, "Fee change and cancellation calculator", fields,
+                         "Work out the change")
+
+
 def widget_proration(ident: str, settings: CalculatorSettings) -> str:
     """The go-live proration form."""
     code = settings.currency.code
     fields = [
-        _field(f"{ident}-fee", f"Monthly fee ({code})",
-               _input(f"{ident}-fee", "monthly_fee", "text", value=SEED_FEE, hint=True,
-                      extra=' inputmode="decimal" required'),
-               "For example 2000 or 2,000.00 (at most 2 decimals)."),
+        _amount_field(f"{ident}-fee", "monthly_fee", f"Monthly fee ({code})", SEED_FEE,
+                      "For example 2000 or 2,000.00 (at most 2 decimals)."),
         _field(f"{ident}-go-live", "Go-live date",
                _input(f"{ident}-go-live", "go_live", "date", value="2026-01-07",
                       extra=' required min="1900-01-01" max="2200-12-31"')),
-        '<fieldset class="sop-calc__choice"><legend>Count the days of the month</legend>'
-        '<label><input type="radio" name="method" value="actual" checked> '
-        "Actual days in the month (our rule)</label>"
-        '<label><input type="radio" name="method" value="thirty"> '
-        "Every month has 30 days</label></fieldset>",
+        _method_choice("Count the days of the month"),
     ]
     return _widget_frame("proration", ident, "Go-live credit calculator", fields,
                          "Work out the credit")
@@ -357,8 +430,9 @@ def widget_due_date(ident: str, settings: CalculatorSettings) -> str:
         _field(f"{ident}-terms", "Payment terms",
                _input(f"{ident}-terms", "terms", "text", value="net 14", hint=True,
                       extra=' spellcheck="false" maxlength="100"', off=True),
-               "net N, eom N or day D month +M, then optional cutoff C and "
-               "roll following, preceding, modified_following or none.", off=True),
+               "net N, eom N or day D month +M, then optional cutoff C, paydays A,B and "
+               "roll following, preceding, modified_following or none; 2/10 net 30 for an "
+               "early-payment discount; 50% net 0; 50% net 30 for instalments.", off=True),
         '<fieldset class="sop-calc__choice"><legend>Start from</legend>'
         '<label><input type="radio" name="start" value="completed" checked> '
         "When the work was signed off</label>"
@@ -370,6 +444,10 @@ def widget_due_date(ident: str, settings: CalculatorSettings) -> str:
         _field(f"{ident}-invoice-date", "Invoice date",
                _input(f"{ident}-invoice-date", "invoice_date", "date",
                       extra=f' min="{first}-01-01" max="{last}-12-31"', off=True), off=True),
+        _amount_field(f"{ident}-amount", "amount",
+                      f"Invoice amount ({settings.currency.code}, optional)", "",
+                      "Splits instalments and prices an early-payment discount.",
+                      required=False),
     ]
     return _widget_frame("due-date", ident, "Invoice and due-date calculator", fields,
                          "Work out the due date")
@@ -378,6 +456,7 @@ def widget_due_date(ident: str, settings: CalculatorSettings) -> str:
 WIDGETS: dict[str, Callable[[str, CalculatorSettings], str]] = {
     "proration": widget_proration,
     "due-date": widget_due_date,
+    "fee-change": widget_fee_change,
 }
 
 
@@ -385,17 +464,18 @@ WIDGETS: dict[str, Callable[[str, CalculatorSettings], str]] = {
 
 def parse_marker(text: str, body: str, kind: str, *, alone: bool, indent: str) -> Marker:
     """Split a marker's body into its name and ``key=value`` options."""
-    words = body.split()
+    words = body.split(maxsplit=1)
     if not words:
         raise MarkerError(f"{kind} marker without a name")
     name, options = words[0], {}
-    for word in words[1:]:
-        key, sep, value = word.partition("=")
-        if not sep or not key or not value:
-            raise MarkerError(f"expected key=value, not {word!r}")
+    for match in OPTION.finditer(words[1] if len(words) > 1 else ""):
+        key = match.group("key")
+        if key is None:
+            raise MarkerError(f"expected key=value, not {match.group('word')!r}")
         if key in options:
             raise MarkerError(f"option {key!r} given twice")
-        options[key] = value
+        value = match.group("quoted")
+        options[key] = match.group("plain") if value is None else value
     return Marker(text=text, kind=kind, name=name, options=options, alone=alone, indent=indent)
 
 

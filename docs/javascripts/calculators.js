@@ -1,7 +1,7 @@
 /*
- * SOP Portal calculators: the go-live credit and due-date widgets.
+ * SOP Portal calculators: the go-live credit, fee change and due-date widgets.
  *
- * The forms are written into the pages at build time by hooks/calculators.py; this script
+ * The forms are written into the pages at build time by hooks/calc_markers.py; this script
  * sends them to the portal's calculator API (/api/v1/...) and shows the answer. It starts
  * from Material's document$ so it also runs after instant navigation, and it says clearly
  * when the API cannot be reached (the static site served without the gate).
@@ -15,7 +15,11 @@
     "SOP Portal gate (for example as plain static files), so the calculators cannot run " +
     "here. The worked examples in the procedures still apply.";
 
-  var ENDPOINTS = { "proration": "prorate/go-live", "due-date": "due-date" };
+  var ENDPOINTS = {
+    "proration": "prorate/go-live",
+    "fee-change": "prorate/change",
+    "due-date": "due-date"
+  };
 
   function element(tag, className, text) {
     var node = document.createElement(tag);
@@ -89,18 +93,25 @@
     syncChoices(form);
   }
 
+  function copyFields(form, params, names) {
+    names.forEach(function (name) {
+      params.set(name, form.elements.namedItem(name).value);
+    });
+  }
+
   function query(form, kind) {
     var params = new URLSearchParams();
-    if (kind === "proration") {
-      params.set("monthly_fee", form.elements.namedItem("monthly_fee").value);
-      params.set("go_live", form.elements.namedItem("go_live").value);
+    if (kind === "proration" || kind === "fee-change") {
+      copyFields(form, params, kind === "proration" ? ["monthly_fee", "go_live"] :
+        ["old_fee", "new_fee", "change_date"]);
       params.set("method", radioValue(form, "method") || "actual");
       return params;
     }
     var basis = radioValue(form, "basis") || "account_type";
     var start = radioValue(form, "start") || "completed";
-    params.set(basis, form.elements.namedItem(basis).value);
-    params.set(start, form.elements.namedItem(start).value);
+    copyFields(form, params, [basis, start]);
+    var amount = form.elements.namedItem("amount");
+    if (amount && amount.value.trim() !== "") params.set("amount", amount.value);
     return params;
   }
 
@@ -115,9 +126,36 @@
     });
   }
 
+  /* The text of the form's label (or legend) for the control named `field`. */
+  function labelFor(form, field) {
+    var control = form.elements.namedItem(field);
+    if (!control) return "";
+    if (control.id) {
+      var label = form.querySelector('label[for="' + control.id + '"]');
+      if (label) return label.textContent.trim();
+    }
+    var first = control.length ? control[0] : control;
+    var group = first.closest ? first.closest("fieldset") : null;
+    var legend = group ? group.querySelector("legend") : null;
+    return legend ? legend.textContent.trim() : "";
+  }
+
+  /* The API's message in the form's words: its labels instead of the API's field names. */
+  function formMessage(form, message, field) {
+    var label = field ? labelFor(form, field) : "";
+    if (!label) return message;
+    var text = message;
+    if (field.indexOf("_") !== -1) {
+      text = text.split(field).join(label);  // names like monthly_fee are never plain words
+    } else if (text.indexOf(field + " ") === 0) {
+      text = label + text.slice(field.length);
+    }
+    return text.indexOf(label) === 0 ? text : label + ": " + text;
+  }
+
   function showError(widget, message, field) {
     var error = widget.querySelector(".sop-calc__error");
-    error.textContent = message;
+    error.textContent = formMessage(widget.querySelector("form"), message, field);
     error.hidden = false;
     var form = widget.querySelector("form");
     var control = field ? form.elements.namedItem(field) : null;
@@ -142,6 +180,32 @@
       body.days_before_go_live + " of " + body.days_in_month);
   }
 
+  function feeChangeRows(list, body) {
+    var net = Number(body.net);
+    var netWords = net < 0 ? " (credit note)" : net > 0 ? " (to charge)" : " (nothing to bill)";
+    addRow(list, "Credit for the unused old fee", money(body.credit_unused, body.currency));
+    addRow(list, "Charge at the new fee", money(body.charge_remaining, body.currency));
+    addRow(list, "Net", money(Math.abs(net).toFixed(2), body.currency) + netWords);
+    addRow(list, "Days at the new fee", body.days_remaining + " of " + body.days_in_month);
+    if (body.change !== "cancellation") {
+      addRow(list, "First month in full at the new fee", body.next_full_month);
+    }
+  }
+
+  function paymentRows(list, body) {
+    addRow(list, "Invoice amount", body.amount && money(body.amount, body.currency));
+    (body.instalments || []).forEach(function (part, index) {
+      var amount = part.amount ? ", " + money(part.amount, body.currency) : "";
+      addRow(list, "Instalment " + (index + 1), part.percent + "%" + amount + ", due " +
+        part.due_date);
+    });
+    if (body.discount) {
+      var off = body.discount.amount ? " (" + money(body.discount.amount, body.currency) + ")" : "";
+      addRow(list, "Early-payment discount", body.discount.percent + "%" + off +
+        " if paid by " + body.discount.until);
+    }
+  }
+
   function dueDateRows(list, body) {
     addRow(list, "Account type", body.account_type);
     addRow(list, "Payment terms", body.terms);
@@ -151,6 +215,7 @@
       addRow(list, "Covers sign-offs after", localDateTime(body.period_start));
     }
     addRow(list, "Invoice date", body.invoice_date);
+    paymentRows(list, body);
     if (body.unadjusted_due_date !== body.due_date) {
       addRow(list, "The terms give", body.unadjusted_due_date);
     }
@@ -165,7 +230,8 @@
     var result = widget.querySelector(".sop-calc__result");
     result.textContent = "";
     var list = element("dl", "sop-calc__figures");
-    if (kind === "proration") prorationRows(list, body); else dueDateRows(list, body);
+    var rows = { "proration": prorationRows, "fee-change": feeChangeRows, "due-date": dueDateRows };
+    rows[kind](list, body);
     result.appendChild(list);
     result.appendChild(element("p", "sop-calc__explanation", body.explanation));
     result.hidden = false;

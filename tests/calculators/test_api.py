@@ -118,6 +118,87 @@ def test_bad_input_gets_the_error_shape(api, path, status, code, field):
     assert error["message"]
 
 
+def test_prorate_change_design_example(api):
+    response = api.get("/api/v1/prorate/change?old_fee=2000&new_fee=3000&change_date=2026-03-15")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert (body["credit_unused"], body["charge_remaining"], body["net"]) == (
+        "1096.77", "1645.16", "548.39")
+    assert (body["days_remaining"], body["next_full_month"], body["change"]) == (
+        17, "2026-04", "increase")
+
+
+@pytest.mark.parametrize(
+    ("query", "net", "days"),
+    [
+        ("old_fee=2000&new_fee=0&change_date=2026-03-01", "-2000.00", 31),
+        ("old_fee=2,000.00&new_fee=0&change_date=2026-03-31&method=thirty", "-66.67", 30),
+        ("old_fee=10&new_fee=20&change_date=2026-04-16", "5.00", 30),
+    ],
+)
+def test_prorate_change(api, query, net, days):
+    body = api.get(f"/api/v1/prorate/change?{query}").get_json()
+    assert (body["net"], body["days_in_month"]) == (net, days)
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "code"),
+    [
+        ("new_fee=0&change_date=2026-03-15", "old_fee", "missing_input"),
+        ("old_fee=2000&change_date=2026-03-15", "new_fee", "missing_input"),
+        ("old_fee=2000&new_fee=0", "change_date", "missing_input"),
+        ("old_fee=2000&new_fee=-1&change_date=2026-03-15", "new_fee", "invalid_amount"),
+        ("old_fee=NaN&new_fee=0&change_date=2026-03-15", "old_fee", "invalid_amount"),
+        ("old_fee=2000&new_fee=0&change_date=2026-02-30", "change_date", "invalid_date"),
+        ("old_fee=2000&new_fee=0&change_date=2026-03-15&method=360", "method",
+         "invalid_choice"),
+        ("old_fee=2000&new_fee=0&change_date=2026-03-15&fee=1", "fee", "unknown_parameter"),
+    ],
+)
+def test_prorate_change_bad_input(api, query, field, code):
+    response = api.get(f"/api/v1/prorate/change?{query}")
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert (error["field"], error["code"]) == (field, code)
+
+
+def test_due_date_instalments_and_discount(api):
+    body = api.get("/api/v1/due-date?invoice_date=2026-03-02&amount=1,000.00&terms="
+                   "50%25+net+0%3B+50%25+net+30").get_json()
+    assert body["instalments"] == [
+        {"percent": "50", "amount": "500.00", "due_date": "2026-03-02",
+         "unadjusted_due_date": "2026-03-02"},
+        {"percent": "50", "amount": "500.00", "due_date": "2026-04-01",
+         "unadjusted_due_date": "2026-04-01"},
+    ]
+    assert (body["due_date"], body["amount"], body["discount"]) == ("2026-04-01", "1000.00",
+                                                                    None)
+    body = api.get("/api/v1/due-date?invoice_date=2026-03-02&amount=1000&terms=2/10+NET30"
+                   ).get_json()
+    assert body["terms"] == "2/10 net 30"
+    assert body["discount"] == {"percent": "2", "until": "2026-03-12", "amount": "20.00"}
+    body = api.get("/api/v1/due-date?invoice_date=2026-03-02&terms=2/10+net+30").get_json()
+    assert body["discount"]["amount"] is None and body["amount"] is None
+    assert body["instalments"] is None
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        ("terms=50%25+net+0%3B+40%25+net+30", "terms",
+         "the instalment percentages add up to 90, not 100"),
+        ("terms=net+30+paydays+0", "terms", "not 0"),
+        ("terms=net+30&amount=1e3", "amount", "amount must be an amount"),
+        ("terms=net+30&amount=-1", "amount", "amount must not be negative"),
+    ],
+)
+def test_due_date_new_input_errors(api, query, field, message):
+    response = api.get(f"/api/v1/due-date?invoice_date=2026-03-02&{query}")
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error["field"] == field and message in error["message"]
+
+
 def test_terms_errors_say_what_is_wrong(api):
     error = api.get("/api/v1/due-date?terms=day+1+mont+1&invoice_date=2026-01-01").get_json()
     assert error["error"]["message"] == "expected 'month +M' after 'day 1', not 'mont'"
@@ -147,21 +228,23 @@ def test_openapi_document(api):
     assert response.status_code == 200
     document = response.get_json()
     assert document["openapi"].startswith("3.")
-    assert set(document["paths"]) == {"/prorate/go-live", "/due-date", "/account-types",
-                                      "/openapi.json"}
+    assert set(document["paths"]) == {"/prorate/go-live", "/prorate/change", "/due-date",
+                                      "/account-types", "/openapi.json"}
     enum = document["paths"]["/due-date"]["get"]["parameters"][0]["schema"]["enum"]
     assert enum == ["eft", "weekly_retainer", "debit_order"]
 
 
-PATHS = ["/api/v1/prorate/go-live", "/api/v1/due-date", "/api/v1/account-types",
-         "/api/v1/openapi.json"]
+PATHS = ["/api/v1/prorate/go-live", "/api/v1/prorate/change", "/api/v1/due-date",
+         "/api/v1/account-types", "/api/v1/openapi.json"]
 NAMES = ["monthly_fee", "go_live", "method", "account_type", "terms", "completed",
-         "invoice_date", "", "x"]
+         "invoice_date", "amount", "old_fee", "new_fee", "change_date", "", "x"]
 values = st.one_of(
     st.text(max_size=30),
     st.sampled_from(["2000", "2,000.00", "NaN", "1e309", "-0", "2026-01-07", "2026-02-29",
                      "0000-01-01", "9999-12-31T23:59+23:59", "eft", "debit_order",
                      "net 14", "day last month +12 cutoff 31 roll modified_following",
+                     "50% net 0; 50% net 30", "2/10 NET30", "net 30 paydays 5,31",
+                     "99.99% net 0; 0.01% net 3650", "0", "0.01", "10,000,000.00",
                      "2088-12-31T23:59", "1911-01-01", "2026-11-18T10:00-23:59"]),
 )
 pairs = st.lists(st.tuples(st.sampled_from(NAMES), values), max_size=5)

@@ -90,6 +90,10 @@ def test_design_example_body(za, account_types):
     body = compute_due_date(account_type=account_types["eft"],
                             completed=local("2026-11-18T10:00"), calendar=za, tz=TZ).as_dict()
     assert body == {
+        "amount": None,
+        "currency": None,
+        "instalments": None,
+        "discount": None,
         "account_type": "eft",
         "terms": "net 14",
         "completed": "2026-11-18T10:00:00+02:00",

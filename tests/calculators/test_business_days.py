@@ -110,3 +110,30 @@ def test_parse_roll(text, roll):
 def test_parse_roll_refuses():
     with pytest.raises(InvalidChoice, match="roll must be one of following, preceding"):
         parse_roll("forward", field="roll")
+
+
+def test_one_country_is_loaded_and_the_holidays_package_still_works():
+    """for_country loads one country's module (the package's index imports them all)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import sys, datetime\n"
+        "from calculators import BusinessCalendar\n"
+        "za = BusinessCalendar.for_country('ZA')\n"
+        "assert za.holiday(datetime.date(2026, 4, 27)) == 'Freedom Day'\n"
+        "loaded = [m for m in sys.modules if m.startswith('holidays.countries.')]\n"
+        "assert loaded == ['holidays.countries.south_africa'], loaded\n"
+        "import holidays\n"
+        "us = holidays.country_holidays('US', years=2026)\n"
+        "assert us[datetime.date(2026, 7, 4)] == 'Independence Day'\n"
+        "assert holidays.country_holidays('ZA', years=2026)[datetime.date(2026, 4, 6)] == "
+        "'Family Day'\n"
+        "assert BusinessCalendar.for_country('zaf').holiday(datetime.date(2026, 4, 3)) == "
+        "'Good Friday'\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True,
+                            text=True, check=False, timeout=60)
+    assert result.returncode == 0, result.stderr

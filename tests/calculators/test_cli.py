@@ -1,4 +1,4 @@
-"""CLI: ``sop-portal prorate`` and ``sop-portal due-date``."""
+"""CLI: ``sop-portal prorate``, ``prorate-change`` and ``due-date``, with and without the app."""
 
 from __future__ import annotations
 
@@ -10,8 +10,19 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from click.testing import CliRunner
+
+from gate.console import main as console
 
 ROOT = Path(__file__).resolve().parents[2]
+PORTAL_SETTINGS = ("BILLING_CURRENCY", "BILLING_TZ", "BILLING_COUNTRY", "ACCOUNT_TYPES_FILE",
+                   "CLOSURES_FILE")
+
+
+def plain(*args: str, **env: str):
+    """Run the console script's plain group (no app) in this process."""
+    settings = {name: None for name in PORTAL_SETTINGS} | env
+    return CliRunner().invoke(console, list(args), env=settings)
 
 
 @pytest.mark.parametrize(
@@ -29,14 +40,48 @@ ROOT = Path(__file__).resolve().parents[2]
         (["due-date", "--account-type", "debit_order", "--completed",
           "2026-12-15T10:00+02:00"], "/api/v1/due-date",
          {"account_type": "debit_order", "completed": "2026-12-15T10:00+02:00"}),
+        (["due-date", "--terms", "50% net 0; 50% NET30", "--invoice-date", "2026-03-02",
+          "--amount", "1,000.00"], "/api/v1/due-date",
+         {"terms": "50% net 0; 50% NET30", "invoice_date": "2026-03-02", "amount": "1,000.00"}),
+        (["due-date", "--terms", "2/10 net 30 paydays 5,20", "--invoice-date", "2026-03-02",
+          "--amount", "999.99"], "/api/v1/due-date",
+         {"terms": "2/10 net 30 paydays 5,20", "invoice_date": "2026-03-02", "amount": "999.99"}),
+        (["prorate-change", "--old-fee", "2000", "--new-fee", "3000", "--change-date",
+          "2026-03-15"], "/api/v1/prorate/change",
+         {"old_fee": "2000", "new_fee": "3000", "change_date": "2026-03-15"}),
+        (["prorate-change", "--old-fee", "2000", "--new-fee", "0", "--change-date",
+          "2026-03-31", "--method", "thirty"], "/api/v1/prorate/change",
+         {"old_fee": "2000", "new_fee": "0", "change_date": "2026-03-31", "method": "thirty"}),
     ],
 )
 def test_json_is_exactly_the_api_body(api, calc_runner, args, path, params):
-    result = calc_runner.invoke(args=[*args, "--json"])
-    assert result.exit_code == 0, result.output
     response = api.get(f"{path}?{urlencode(params)}")
     assert response.status_code == 200
-    assert result.stdout == response.get_data(as_text=True)
+    in_app = calc_runner.invoke(args=[*args, "--json"])
+    assert in_app.exit_code == 0, in_app.output
+    assert in_app.stdout == response.get_data(as_text=True)
+    without_app = plain(*args, "--json")
+    assert without_app.exit_code == 0, without_app.output
+    assert without_app.stdout == response.get_data(as_text=True)
+
+
+def test_readable_fee_change():
+    result = plain("prorate-change", "--old-fee", "2000", "--new-fee", "0", "--change-date",
+                   "2026-03-15")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Fee change mid-month (cancellation, actual days)"
+    assert "  Credit (unused)      $1,096.77" in lines
+    assert "  Net                  $1,096.77 (credit note)" in lines
+    assert lines[-1].startswith("Cancelling on March 15, 2026 leaves 17 of March's 31 days")
+
+
+def test_readable_instalments():
+    result = plain("due-date", "--terms", "50% net 0; 50% net 30", "--invoice-date",
+                   "2026-03-02", "--amount", "5000")
+    assert result.exit_code == 0, result.output
+    assert "Instalment 1  50%, $2,500.00, due Monday, March 2, 2026" in result.stdout
+    assert "Instalment 2  50%, $2,500.00, due Wednesday, April 1, 2026" in result.stdout
 
 
 def test_readable_proration(calc_runner):
@@ -76,7 +121,16 @@ def test_readable_due_date_names_the_holiday(calc_runner):
          "error: --account-type: unknown account_type 'cash': expected one of eft, "
          "weekly_retainer, debit_order"),
         (["due-date", "--terms", "net 14 days", "--invoice-date", "2026-11-18"],
-         "error: --terms: unexpected 'days' after 'net 14': expected 'roll R'"),
+         "error: --terms: unexpected 'days' after 'net 14': expected 'paydays A,B' or "
+         "'roll R'"),
+        (["due-date", "--terms", "50% net 0; 40% net 30", "--invoice-date", "2026-11-18"],
+         "error: --terms: the instalment percentages add up to 90, not 100"),
+        (["due-date", "--terms", "net 30", "--invoice-date", "2026-11-18", "--amount", "x"],
+         "error: --amount: amount must be an amount such as 2000"),
+        (["prorate-change", "--old-fee", "2000", "--new-fee", "-5", "--change-date",
+          "2026-03-15"], "error: --new-fee: new_fee must not be negative"),
+        (["prorate-change", "--old-fee", "2000", "--new-fee", "0"],
+         "error: --change-date: change_date is required, for example change_date=2026-03-15"),
         (["due-date", "--account-type", "eft"],
          "error: --completed: give completed or invoice_date"),
         # click's own usage errors, made one line (its wording may change between releases)
@@ -86,22 +140,104 @@ def test_readable_due_date_names_the_holiday(calc_runner):
     ],
 )
 def test_bad_input_exits_2_with_one_line(calc_runner, args, message):
-    result = calc_runner.invoke(args=args)
+    for result in (calc_runner.invoke(args=args), plain(*args)):
+        assert result.exit_code == 2
+        assert result.stdout == ""
+        assert result.stderr.startswith("error: ")
+        assert result.stderr.count("\n") == 1 and result.stderr.endswith("\n")
+        assert message in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"BILLING_CURRENCY": "EURO"}, "error: BILLING_CURRENCY: unknown currency 'EURO'"),
+        ({"BILLING_TZ": "Mars/Olympus"}, "error: BILLING_TZ: unknown time zone"),
+        ({"CLOSURES_FILE": "{broken}"}, "error: CLOSURES_FILE: {broken}, line 3: closure "
+                                        "'Shutdown': end 2026-12-01 is before start 2026-12-21"),
+        ({"ACCOUNT_TYPES_FILE": "/no/such/types.toml"}, "error: ACCOUNT_TYPES_FILE: cannot read"),
+    ],
+)
+def test_bad_settings_exit_2_without_the_app(tmp_path, env, message):
+    broken = tmp_path / "closures.toml"
+    broken.write_text('# closures\n\n[[closure]]\nname = "Shutdown"\nstart = 2026-12-21\n'
+                      "end = 2026-12-01\n")
+    env = {name: value.replace("{broken}", str(broken)) for name, value in env.items()}
+    result = plain("prorate", "--monthly-fee", "2000", "--go-live", "2026-01-07", **env)
     assert result.exit_code == 2
-    assert result.stdout == ""
-    assert result.stderr.startswith("error: ")
-    assert result.stderr.count("\n") == 1 and result.stderr.endswith("\n")
-    assert message in result.stderr
+    assert result.stderr.startswith(message.replace("{broken}", str(broken)))
+    assert result.stderr.count("\n") == 1
+
+
+def test_settings_come_from_the_environment_like_the_app(tmp_path):
+    closures = tmp_path / "closures.toml"
+    closures.write_text('[[closure]]\nname = "Year-end shutdown"\nstart = 2026-12-21\n'
+                        "end = 2027-01-08\n")
+    result = plain("due-date", "--terms", "net 14 roll following", "--invoice-date",
+                   "2026-12-10", "--json", BILLING_CURRENCY="ZAR", CLOSURES_FILE=str(closures))
+    body = json.loads(result.stdout)
+    assert (body["currency"], body["due_date"]) == ("ZAR", "2027-01-11")
+    assert {"date": "2027-01-04", "name": "Year-end shutdown"} in body["holidays"]
+
+
+def test_calculator_commands_never_import_the_web_application():
+    code = (
+        "import sys\n"
+        "from gate.console import main\n"
+        "for args in (['prorate', '--monthly-fee', '2000', '--go-live', '2026-01-07'],\n"
+        "             ['prorate-change', '--old-fee', '1', '--new-fee', '0', '--change-date',\n"
+        "              '2026-03-15'],\n"
+        "             ['due-date', '--account-type', 'eft', '--completed', '2026-11-18T10:00']):\n"
+        "    try:\n"
+        "        main(args)\n"
+        "    except SystemExit as exc:\n"
+        "        assert not exc.code, exc.code\n"
+        "loaded = sorted({m.split('.')[0] for m in sys.modules} & {'flask', 'werkzeug',\n"
+        "                'sqlalchemy', 'jinja2', 'flask_login', 'mkdocs', 'markdown'})\n"
+        "print('LOADED', loaded, file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                            text=True, check=False, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "LOADED []" in result.stderr
+
+
+def test_other_commands_still_reach_the_app(tmp_path):
+    result = CliRunner().invoke(console, ["routes"], env={
+        "SOP_PORTAL_INSTANCE": str(tmp_path / "instance"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"})
+    assert result.exit_code == 0, result.output
+    assert "/api/v1/prorate/change" in result.stdout
+    listed = CliRunner().invoke(console, ["--help"], env={
+        "SOP_PORTAL_INSTANCE": str(tmp_path / "instance"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"})
+    for name in ("prorate", "prorate-change", "due-date", "serve", "users"):
+        assert f"  {name} " in listed.stdout
 
 
 def test_the_console_script(tmp_path):
     """The installed ``sop-portal`` command, as the issue's "done when" runs it."""
     env = {**os.environ, "SOP_PORTAL_INSTANCE": str(tmp_path / "instance"),
            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
-    command = [str(Path(sys.executable).parent / "sop-portal"), "prorate", "--monthly-fee",
-               "2000", "--go-live", "2026-01-07", "--json"]
+    script = str(Path(sys.executable).parent / "sop-portal")
+    command = [script, "prorate", "--monthly-fee", "2000", "--go-live", "2026-01-07", "--json"]
     result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True,
                             check=False, timeout=60)
     assert result.returncode == 0, result.stderr
     body = json.loads(result.stdout)
     assert (body["credit"], body["first_invoice_total"]) == ("387.10", "1612.90")
+    command = [script, "prorate-change", "--old-fee", "2000", "--new-fee", "0",
+               "--change-date", "2026-03-01", "--json"]
+    result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True,
+                            check=False, timeout=60)
+    assert json.loads(result.stdout)["net"] == "-2000.00"
+
+
+def test_a_bad_country_is_reported_by_the_commands_that_use_the_calendar():
+    """Proration needs no holiday calendar, so the CLI builds it only for due dates."""
+    bad = {"BILLING_COUNTRY": "XX"}
+    assert plain("prorate", "--monthly-fee", "2000", "--go-live", "2026-01-07", **bad
+                 ).exit_code == 0
+    result = plain("due-date", "--terms", "net 3", "--invoice-date", "2026-01-01", **bad)
+    assert result.exit_code == 2
+    assert result.stderr == "error: BILLING_COUNTRY: no public holiday calendar for country 'XX'\n"

@@ -121,6 +121,38 @@ def test_widgets(settings):
         assert "\n\n" not in block  # a blank line would end the raw HTML block
 
 
+def test_fee_change_examples(settings):
+    upgrade = expand("[[calc fee-change old_fee=2000 new_fee=3000 change_date=2026-03-15]]",
+                     settings)
+    assert "| Credit for the unused old fee | $1,096.77 |" in upgrade
+    assert "| Charge at the new fee | $1,645.16 |" in upgrade
+    assert "| Net: to charge | $548.39 |" in upgrade
+    assert "| First month in full at the new fee | April 2026 |" in upgrade
+    cancel = expand("[[calc fee-change old_fee=2000 new_fee=0 change_date=2026-03-15]]",
+                    settings)
+    assert "| Monthly fee | $2,000.00 until March 15, 2026, then cancelled |" in cancel
+    assert "| Net: credit note | $1,096.77 |" in cancel
+    assert "First month in full" not in cancel
+    assert "*Cancelling on March 15, 2026" in cancel
+
+
+def test_instalment_examples(settings):
+    text = expand('[[calc instalments terms="50% net 0; 50% net 30" amount=5000 '
+                  "invoice_date=2026-03-02]]", settings)
+    assert "| 1 | 50% | $2,500.00 | Mon, Mar 2, 2026 |" in text
+    assert "| 2 | 50% | $2,500.00 | Wed, Apr 1, 2026 |" in text
+    assert "is due in 2 instalments" in text
+
+
+def test_fee_change_widget(settings):
+    text = expand("[[widget fee-change]]", settings)
+    assert 'data-sop-calc="fee-change"' in text
+    assert '<label for="sop-calc-1-old-fee">Current monthly fee (USD)</label>' in text
+    assert '<label for="sop-calc-1-new-fee">New monthly fee (USD)</label>' in text
+    assert "Enter 0 when the client cancels the service." in text
+    assert "<script" not in text and "style=" not in text
+
+
 def test_tables_keep_the_indentation_of_their_marker(settings):
     text = expand("!!! note\n    Before.\n    [[calc account-types]]\n", settings)
     lines = [line for line in text.splitlines() if line.strip()]
@@ -172,6 +204,13 @@ def test_code_is_left_alone(settings):
         ("[[calc prorate monthly_fee=2000 go_live=2026-01-07 show=credit",
          "malformed marker"),
         ("[[ widget proration ]", "malformed marker"),
+        ('[[calc instalments terms="50% net 0; 40% net 30" amount=5000 '
+         "invoice_date=2026-03-02]]", "terms: the instalment percentages add up to 90, not 100"),
+        ("[[calc fee-change old_fee=2000 new_fee=-1 change_date=2026-03-15]]",
+         "new_fee: new_fee must not be negative"),
+        ("[[calc fee-change old_fee=2000 new_fee=0]]", "missing option change_date=..."),
+        ('[[calc instalments terms="50% net 0 amount=5000 invoice_date=2026-03-02]]',
+         "expected key=value, not"),
     ],
 )
 def test_bad_markers_fail_with_the_line_and_the_marker(settings, line, message):
@@ -187,7 +226,8 @@ def test_the_page_is_named(settings):
         hook.on_page_markdown("[[calc nope]]", page=page, config={}, files=None)
     assert str(caught.value) == ("sops/example.md: line 1: [[calc nope]]: unknown calculator "
                                  "'nope' (expected prorate, proration-examples, "
-                                 "proration-table, due-date-examples, account-types)")
+                                 "proration-table, due-date-examples, account-types, fee-change, "
+                                 "instalments)")
 
 
 def test_other_hooks_markers_are_not_ours(settings):
@@ -229,11 +269,14 @@ def test_the_built_site_shows_engine_figures_and_widgets(site_dir):
     for figure in ("$387.10", "$1,354.84", "$903.23", "$1,612.90"):
         assert figure in onboarding
     assert 'data-sop-calc="proration"' in onboarding
+    assert "$2,500.00" in onboarding  # the 50/50 deposit on $5,000
     billing = _article(site_dir, "sops/billing/index.html")
-    assert 'data-sop-calc="due-date"' in billing
+    assert 'data-sop-calc="due-date"' in billing and 'data-sop-calc="fee-change"' in billing
     assert "Good Friday" in billing
+    assert "$548.39" in billing and "a credit note of $1,096.77" in billing
     calculators = (site_dir / "calculators" / "index.html").read_text(encoding="utf-8")
     assert 'data-sop-calc="proration"' in calculators and 'data-sop-calc="due-date"' in calculators
+    assert 'data-sop-calc="fee-change"' in calculators
     assert re.search(r'<script src="[./]*javascripts/calculators\.js"', calculators)
     assert "stylesheets/calculators.css" in calculators
     for page in site_dir.rglob("*.html"):
