@@ -30,6 +30,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if test_config is not None:
         app.config.update(test_config)
     portal_config.check_production(app.config)
+    for name in portal_config.PATH_SETTINGS:  # relative to the working folder, once
+        app.config[name] = str(portal_config.resolve_path(str(app.config[name])))
     os.makedirs(app.instance_path, exist_ok=True)
 
     from gate import errors, security, site

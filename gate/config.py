@@ -157,6 +157,12 @@ def check_production(config: Mapping[str, Any]) -> None:
         )
 
 
+PATH_SETTINGS = ("SITE_DIR", "MEMBERS_SITE_DIR", "RESTRICTED_DIR", "MKDOCS_CONFIG",
+                 "MEMBERS_MKDOCS_CONFIG")
+"""Settings naming files or folders: ``create_app`` makes them absolute (from the working
+folder) once, so a request never resolves a path again."""
+
+
 def resolve_path(value: str, root: str | os.PathLike[str] | None = None) -> Path:
     """A configured path, relative ones taken from ``root`` (default: the working folder)."""
     path = Path(value)

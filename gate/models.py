@@ -6,6 +6,7 @@ SQLite and PostgreSQL behave the same.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -28,6 +29,16 @@ ROLES = ("staff", "client", "subscriber")
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC."""
     return datetime.now(UTC)
+
+
+def valid_audiences(grants: Iterable[tuple[str, datetime | None]], is_staff: bool,
+                    now: datetime) -> frozenset[str]:
+    """The audiences of the (audience, ends_at) grants still valid at ``now``, plus ``staff``
+    for staff: the one rule for every user object."""
+    found = {audience for audience, ends_at in grants if ends_at is None or now < ends_at}
+    if is_staff:
+        found.add("staff")
+    return frozenset(found)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -119,10 +130,7 @@ class User(Base):
 
     def audiences(self, now: datetime) -> frozenset[str]:
         """The audiences of the grants valid at ``now`` (``staff`` added for staff)."""
-        found = {grant.audience for grant in self.grants if grant.is_valid(now)}
-        if self.is_staff:
-            found.add("staff")
-        return frozenset(found)
+        return valid_audiences(((g.audience, g.ends_at) for g in self.grants), self.is_staff, now)
 
     # Flask-Login's user protocol.
     @property
@@ -163,7 +171,7 @@ class Grant(Base):
 
     def is_valid(self, now: datetime) -> bool:
         """True while the grant has not ended."""
-        return self.ends_at is None or now < self.ends_at
+        return bool(valid_audiences([(self.audience, self.ends_at)], False, now))
 
     def __repr__(self) -> str:
         return f"<Grant {self.audience}>"

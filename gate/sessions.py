@@ -26,10 +26,10 @@ from flask.typing import ResponseReturnValue
 from flask_login import login_user, logout_user
 from sqlalchemy import bindparam, delete, select, update
 
-from gate.db import get_session
+from gate.db import database, get_session
 from gate.errors import json_error, wants_json
 from gate.extensions import login_manager
-from gate.models import Grant, LoginSession, User, utcnow
+from gate.models import Grant, LoginSession, User, utcnow, valid_audiences
 from gate.redirects import safe_next
 
 DEFAULTS: dict[str, Any] = {
@@ -127,10 +127,7 @@ class CurrentUser:
 
     def audiences(self, now: datetime) -> frozenset[str]:
         """The audiences of the grants valid at ``now`` (``staff`` added for staff)."""
-        found = {aud for aud, ends_at in self.grants if ends_at is None or now < ends_at}
-        if self.is_staff:
-            found.add("staff")
-        return frozenset(found)
+        return valid_audiences(self.grants, self.is_staff, now)
 
     def get_id(self) -> str:
         """This sign-in session's random id (what Flask-Login stores)."""
@@ -166,10 +163,11 @@ def load_user(raw: str) -> CurrentUser | None:
     """
     if not isinstance(raw, str) or not raw or len(raw) > 128:
         return None
-    db = get_session()
-    rows = db.execute(LOOKUP, {"token_hash": hash_id(raw)}).all()
+    with database().engine.connect() as connection:
+        rows = connection.execute(LOOKUP, {"token_hash": hash_id(raw)}).all()
     if not rows:
         return None
+    db = get_session()
     first = rows[0]
     config = current_app.config
     now = utcnow()
