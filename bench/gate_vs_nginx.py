@@ -272,7 +272,8 @@ def build_scenarios(work: Path, site_dir: Path, nginx: str, running: list[harnes
     accel = harness.Gate(work / "gate-accel", {**gate.env, "USE_X_ACCEL_REDIRECT": "true"},
                          users=gate.users)
     running.append(harness.start_gate(accel))
-    scenarios += nginx_confs.production_scenarios(nginx, work, site_dir, accel, running,
+    scenarios += nginx_confs.production_scenarios(nginx, work, site_dir,
+                                                  {"g": accel, "h": gate}, running,
                                                   restricted, signed, marker, Scenario)
     return scenarios, gate
 

@@ -87,16 +87,21 @@ def render_production_conf(gate: harness.Gate, port: int, prefix: Path,
     return result.stdout
 
 
-def production_scenarios(nginx: str, work: Path, site_dir: Path, gate: harness.Gate,
+def production_scenarios(nginx: str, work: Path, site_dir: Path, gates: dict[str, harness.Gate],
                          running: list[harness.Server], restricted: str,
                          signed: dict[str, str], marker: bytes, scenario: Any) -> list[Any]:
-    """(g) and (h): the restricted page through deploy/nginx.conf and the opt-in cache."""
+    """(g) and (h): the restricted page through deploy/nginx.conf and the opt-in cache.
+
+    ``gates`` names the gate behind each: (g) one answering with X-Accel-Redirect, (h) one
+    sending the page itself (the answer that nginx caches).
+    """
     rows = []
     for key, label, template in (
         ("g", "restricted page via production nginx", harness.ROOT / "deploy/nginx.conf"),
         ("h", "restricted page via nginx-authcache (opt-in)",
          harness.ROOT / "deploy/nginx-authcache.conf"),
     ):
+        gate = gates[key]
         if not template.exists():
             rows.append(scenario(key, label, "", restricted, signed, marker,
                                  note=f"{template.relative_to(harness.ROOT)} not present"))
