@@ -60,15 +60,13 @@ def run_mkdocs(config_file: Path, site_dir: Path, *, docs_dir: Path | None = Non
 
     logger = logging.getLogger("mkdocs")
     logger.setLevel(logging.WARNING)
-    overrides: dict[str, object] = {"site_dir": str(site_dir), "strict": True}
-    if docs_dir is not None:
-        overrides["docs_dir"] = str(docs_dir)
     problems = _Problems()
     logger.addHandler(problems)
     logger.propagate = False  # the reasons are in the BuildError, said once
     try:
         with contextlib.chdir(config_file.parent):
-            config = load_config(str(config_file), **overrides)
+            config = load_config(str(config_file), site_dir=str(site_dir), strict=True,
+                                 docs_dir=str(docs_dir) if docs_dir is not None else None)
             config.extra.update(extra or {})
             config.plugins.on_startup(command="build", dirty=False)
             try:

@@ -29,6 +29,7 @@ from flask import (
     send_file,
 )
 from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
 
 from gate import audit, sessions, site
 from gate.config import resolve_path
@@ -61,7 +62,7 @@ def reader_of(build: Build) -> Reader:
 
 @bp.get("/", defaults={"path": ""}, **NO_OPTIONS)
 @bp.get("/<path:path>", **NO_OPTIONS)
-def serve(path: str) -> Response:
+def serve(path: str) -> BaseResponse:
     """A page, a download, the reader's search index or a theme asset of the members build."""
     build = current_build()
     entry = build.pages.get(path)
@@ -83,7 +84,7 @@ def serve(path: str) -> Response:
     return not_found(build)
 
 
-def page(build: Build, entry: Entry) -> Response:
+def page(build: Build, entry: Entry) -> BaseResponse:
     """A member page as this reader may see it."""
     if not current_user.is_authenticated:
         return sessions.unauthorized()  # type: ignore[return-value]
@@ -97,7 +98,7 @@ def page(build: Build, entry: Entry) -> Response:
     return Response(build.page_for(entry.file, reader), mimetype="text/html")
 
 
-def download(build: Build, entry: Entry) -> Response:
+def download(build: Build, entry: Entry) -> BaseResponse:
     """A restricted download: attachment, nosniff, ETag and Range, audited before it leaves."""
     if not current_user.is_authenticated:
         return sessions.unauthorized()  # type: ignore[return-value]
@@ -110,10 +111,11 @@ def download(build: Build, entry: Entry) -> Response:
             audit.record("download", target=entry.key, user=current_user, detail=detail)
         except Exception:  # noqa: BLE001 - nothing leaves unrecorded
             log.exception("download refused: could not audit %s", entry.key)
-            response = json_error(503, "unavailable", "Try again in a minute.")
-            response.headers["Retry-After"] = "30"
-            return response
+            refused = json_error(503, "unavailable", "Try again in a minute.")
+            refused.headers["Retry-After"] = "30"
+            return refused
     path = build.folder / entry.file
+    response: BaseResponse
     if current_app.config.get("USE_X_ACCEL_REDIRECT"):
         response = accel(path, build, content_type(entry.key))
     else:
@@ -123,7 +125,7 @@ def download(build: Build, entry: Entry) -> Response:
     return response
 
 
-def accel(path: Path, build: Build, mimetype: str) -> Response:
+def accel(path: Path, build: Build, mimetype: str) -> BaseResponse:
     """Hand the bytes of a file of the build to nginx (``X-Accel-Redirect``)."""
     relative = build.relative(path)
     response = Response(status=200, mimetype=mimetype)
@@ -131,21 +133,21 @@ def accel(path: Path, build: Build, mimetype: str) -> Response:
     return response
 
 
-def asset(build: Build, path: str) -> Response:
+def asset(build: Build, path: str) -> BaseResponse:
     """A file of the theme or the widgets: the same for everyone, cached like public files."""
     response = send_file(build.folder / path, conditional=True, max_age=None)
     response.headers["Cache-Control"] = site.cache_control(path)
     return response
 
 
-def search(build: Build) -> Response:
+def search(build: Build) -> BaseResponse:
     """The old search address: the members home with Material's search box opened on ``q``."""
     if not current_user.is_authenticated:
         return sessions.unauthorized()  # type: ignore[return-value]
     return redirect(build.root + "?" + urlencode({"q": request.args.get("q", "")[:200]}))
 
 
-def search_index(build: Build) -> Response:
+def search_index(build: Build) -> BaseResponse:
     """Material's search index holding only the pages this reader may open."""
     if not current_user.is_authenticated:
         return json_error(401, "unauthorized", "Sign in to search the members area.")
@@ -153,14 +155,14 @@ def search_index(build: Build) -> Response:
     return Response(body, mimetype="application/json")
 
 
-def sitemap(build: Build) -> Response:
+def sitemap(build: Build) -> BaseResponse:
     """The sitemap with only the pages this reader may open (empty when signed out)."""
     if not current_user.is_authenticated:
         return not_found(build)
     return Response(build.sitemap_for(reader_of(build)), mimetype="application/xml")
 
 
-def refuse(build: Build, entry: Entry) -> Response:
+def refuse(build: Build, entry: Entry) -> BaseResponse:
     """Signed in without the grant: 404 for another account's item, else 403 with help."""
     audit.record("access_denied", target=entry.key, user=current_user, outcome="denied",
                  detail=f"needs one of: {', '.join(entry.access)}")
@@ -172,7 +174,7 @@ def refuse(build: Build, entry: Entry) -> Response:
     return Response(html, status=403, mimetype="text/html")
 
 
-def not_found(build: Build) -> Response:
+def not_found(build: Build) -> BaseResponse:
     """The members 404 page as this reader may see it (the public one when signed out)."""
     if wants_json():
         return json_error(404, "not_found", "There is nothing at this address.")
@@ -182,7 +184,7 @@ def not_found(build: Build) -> Response:
     return Response(body, status=404, mimetype="text/html")
 
 
-def overview(build: Build, reader: Reader) -> Response:
+def overview(build: Build, reader: Reader) -> BaseResponse:
     """The members home as JSON: what this reader can open, and audience-wide teasers."""
 
     def summary(entry: Entry) -> dict[str, object]:
@@ -197,7 +199,7 @@ def overview(build: Build, reader: Reader) -> Response:
     )
 
 
-def private(response: Response) -> Response:
+def private(response: BaseResponse) -> BaseResponse:
     """Answers under /members are never stored by shared caches (404s included)."""
     public = response.headers.get("Cache-Control", "").startswith("public")
     if request.blueprint == bp.name and not public:
