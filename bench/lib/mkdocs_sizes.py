@@ -96,7 +96,7 @@ def generate_site(pages: int, folder: Path) -> Path:
     """Write a ``pages``-page site under ``folder``; return its ``mkdocs.yml``."""
     docs = folder / "docs"
     shutil.copytree(ROOT / "docs", docs, ignore=shutil.ignore_patterns("*.md"))
-    for name in ("overrides", "hooks"):
+    for name in ("overrides", "hooks", "sources", "includes"):
         if (ROOT / name).exists():
             (folder / name).symlink_to(ROOT / name)
     section_dirs = []
