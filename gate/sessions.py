@@ -167,7 +167,6 @@ def load_user(raw: str) -> CurrentUser | None:
         rows = connection.execute(LOOKUP, {"token_hash": hash_id(raw)}).all()
     if not rows:
         return None
-    db = get_session()
     first = rows[0]
     config = current_app.config
     now = utcnow()
@@ -176,13 +175,10 @@ def load_user(raw: str) -> CurrentUser | None:
     if not first.active or now >= expires_at or (
         not first.remember and now - last_seen_at > idle
     ):
-        db.execute(delete(LoginSession).where(LoginSession.id == first.id))
-        db.commit()
+        _write(delete(LoginSession).where(LoginSession.id == first.id))
         return None
     if (now - last_seen_at).total_seconds() >= float(config["SESSION_TOUCH_SECONDS"]):
-        db.execute(update(LoginSession).where(LoginSession.id == first.id)
-                   .values(last_seen_at=now))
-        db.commit()
+        _write(update(LoginSession).where(LoginSession.id == first.id).values(last_seen_at=now))
     grants = tuple(
         (str(r.audience), _utc(r.ends_at) if r.ends_at is not None else None)
         for r in rows if r.audience is not None
@@ -192,6 +188,13 @@ def load_user(raw: str) -> CurrentUser | None:
         role=str(first.role), has_password=bool(first.has_password), grants=grants,
         login_token=raw,
     )
+
+
+def _write(statement: Any) -> None:
+    """Run one change to the session rows and commit it (rare: an expiry or a touch)."""
+    db = get_session()
+    db.execute(statement)
+    db.commit()
 
 
 def unauthorized() -> ResponseReturnValue:
