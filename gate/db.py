@@ -4,6 +4,11 @@ SQLite (the embedded default, a file in the instance folder) runs in WAL mode wi
 timeout so readers never wait for the writer and writers queue briefly instead of failing;
 ``DATABASE_URL=postgresql+psycopg://...`` selects PostgreSQL. A database that stays locked
 answers 503 with ``Retry-After``, never a traceback.
+
+The schema is the Alembic revisions under ``migrations/`` (:func:`upgrade`, run by ``sop-portal
+db upgrade``); :func:`revision` writes the next one from what the models changed. A database of
+the previous release (``create_all`` plus a ``schema_version`` row) is stamped at the first
+revision, whose schema it has, and upgraded from there.
 """
 
 from __future__ import annotations

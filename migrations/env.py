@@ -9,7 +9,7 @@ revision: a revision must keep working after the models change).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
@@ -18,7 +18,7 @@ from sqlalchemy import MetaData, TypeDecorator
 from gate.models import Base
 
 
-def render_item(kind: str, obj: Any, autogen_context: AutogenContext) -> str | bool:
+def render_item(kind: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
     """Render a ``TypeDecorator`` column type (``UTCDateTime``) as its ``sa.`` implementation."""
     if kind == "type" and isinstance(obj, TypeDecorator):
         return f"sa.{obj.impl!r}"
