@@ -1,4 +1,4 @@
-"""Admin commands: ``db upgrade``, ``demo``, ``users ...``, ``audit``, ``mail ...``.
+"""Admin commands: ``db upgrade``, ``db revision``, ``demo``, ``users``, ``audit``, ``mail``.
 
 Every command changes the database through :mod:`gate.accounts` and records an audit event.
 Bad input (unknown user, unknown audience, bad role, bad date) exits 2 with one line on
@@ -44,9 +44,23 @@ mail_cli = AppGroup("mail", help="The outgoing mail queue.")
 
 @db_cli.command("upgrade")
 def db_upgrade() -> None:
-    """Create or upgrade the database schema."""
-    version = database.upgrade()
-    click.echo(f"database schema at version {version}")
+    """Apply the migrations: a new database, or one of any earlier release (data is kept)."""
+    try:
+        revision = database.upgrade()
+    except database.SchemaError as exc:
+        _fail(str(exc))
+    click.echo(f"database schema at revision {revision} (the latest)")
+
+
+@db_cli.command("revision")
+@click.option("-m", "--message", required=True, help="What changes, e.g. 'add access requests'.")
+def db_revision(message: str) -> None:
+    """Write the next revision under migrations/versions/ from what the models changed."""
+    try:
+        path = database.revision(message)
+    except database.SchemaError as exc:
+        _fail(str(exc))
+    click.echo(f"wrote {path}: review it, then run `sop-portal db upgrade`")
 
 
 # ---- demo ----

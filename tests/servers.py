@@ -368,7 +368,10 @@ class Postgres:
         return self.url(name)
 
     def empty_database(self, name: str) -> None:
-        """Truncate every table of a database made by ``create_database`` (fast reuse)."""
+        """Truncate every table of a database made by ``create_database`` (fast reuse).
+
+        ``alembic_version`` keeps its row: it records the schema, which stays.
+        """
         if name not in self._databases:
             raise ValueError(f"not a database of this cluster's tests: {name!r}")
         import psycopg
@@ -376,7 +379,8 @@ class Postgres:
         conninfo = f"host={LOOPBACK} port={self.port} user=postgres dbname={name}"
         with psycopg.connect(conninfo, autocommit=True) as conn:
             tables = [row[0] for row in conn.execute(
-                "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public'")]
+                "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public'"
+                " AND tablename <> 'alembic_version'")]
             if tables:
                 conn.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
 

@@ -26,7 +26,7 @@ def _one_line_error(result, text):
 
 def test_db_upgrade(runner):
     result = runner.invoke(args=["db", "upgrade"])
-    assert result.exit_code == 0 and "version 1" in result.output
+    assert result.exit_code == 0 and "revision 0002 (the latest)" in result.output
     assert runner.invoke(args=["db", "upgrade"]).exit_code == 0  # idempotent
 
 
