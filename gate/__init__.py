@@ -30,6 +30,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if test_config is not None:
         app.config.update(test_config)
     portal_config.check_production(app.config)
+    app.config["TRUSTED_HOSTS"] = portal_config.production_trusted_hosts(app.config) or []
     for name in portal_config.PATH_SETTINGS:  # relative to the working folder, once
         app.config[name] = str(portal_config.resolve_path(str(app.config[name])))
     os.makedirs(app.instance_path, exist_ok=True)

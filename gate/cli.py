@@ -73,9 +73,18 @@ def serve_command(host: str | None, port: int | None, workers: int | None) -> No
     port = port or int(config["PORT"])
     workers = workers or int(config["WEB_CONCURRENCY"])
     click.echo(f"SOP Portal at http://{host}:{port}/ ({workers} gunicorn workers)")
-    argv = [sys.executable, "-m", "gunicorn", "--no-control-socket",
+    argv = gunicorn_argv(host, port, workers)
+    os.execv(sys.executable, argv)  # nosec B606 - replaces this process with gunicorn
+
+
+def gunicorn_argv(host: str, port: int, workers: int) -> list[str]:
+    """The gunicorn command line of ``sop-portal serve``.
+
+    ``--forwarded-allow-ips ''``: gunicorn trusts no ``X-Forwarded-*`` header from any address
+    (its default trusts 127.0.0.1); the gate's ProxyFix trusts exactly ``TRUSTED_PROXIES``.
+    """
+    return [sys.executable, "-m", "gunicorn", "--no-control-socket",
             "--workers", str(workers), "--bind", f"{host}:{port}",
-            "--access-logfile", "-", "--forwarded-allow-ips", "127.0.0.1",
+            "--access-logfile", "-", "--forwarded-allow-ips", "",
             "--logger-class", "gate.accesslog.RedactingLogger",
             "gate.wsgi:app"]
-    os.execv(sys.executable, argv)  # nosec B606 - replaces this process with gunicorn
