@@ -96,6 +96,8 @@ _ENV_PARSERS: dict[str, Any] = {
     "NEWSLETTER_MAP_FILE": str,
     "RATELIMIT_STORAGE_URI": str,
     "RATELIMIT_ENABLED": _bool,
+    "RATELIMIT_STORAGE_TIMEOUT": float,
+    "MAIL_QUEUE_MAX_AGE": int,
     "FLUENTCRM_WEBHOOK_SECRET": str,
     "FLUENTCRM_API_URL": str,
     "FLUENTCRM_API_USER": str,
