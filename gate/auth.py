@@ -29,8 +29,8 @@ from flask import (
     render_template,
     request,
 )
-from flask_limiter.util import get_remote_address
 from flask.typing import ResponseReturnValue
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 
 from gate import accounts, audit, mail, passwords, sessions, tokens

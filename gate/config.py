@@ -124,6 +124,7 @@ _ENV_PARSERS: dict[str, Any] = {
     "MAIL_FROM": str,
     "MAIL_DELIVERY": str,
     "MAIL_MAX_ATTEMPTS": int,
+    "MAIL_POLL_SECONDS": float,
     "TOKEN_MAX_AGE_INVITE": int,
     "TOKEN_MAX_AGE_RESET": int,
     "TOKEN_MAX_AGE_LINK": int,
