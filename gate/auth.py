@@ -9,7 +9,8 @@ view runs, so before any hashing; pages reached by a token send ``Referrer-Polic
 Limits stop the attacker's address, never the owner: every attempt counts per client address,
 and failed sign-ins (and link or reset requests) per (email, client address), so nobody can
 lock a chosen user out from elsewhere. A JSON body is accepted only as a flat object of strings
-(anything else, deep nesting included, is a 400 before the limits and the form read it).
+(anything else, deep nesting included, is a 400 before the form reads it; the limits read the
+email from it too, so a JSON body cannot dodge them).
 """
 
 from __future__ import annotations
