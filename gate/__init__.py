@@ -30,6 +30,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if test_config is not None:
         app.config.update(test_config)
     portal_config.check_production(app.config)
+    app.config["TRUSTED_HOSTS"] = portal_config.production_trusted_hosts(app.config) or []
     for name in portal_config.PATH_SETTINGS:  # relative to the working folder, once
         app.config[name] = str(portal_config.resolve_path(str(app.config[name])))
     os.makedirs(app.instance_path, exist_ok=True)
@@ -44,6 +45,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from gate import fluentcrm; fluentcrm.init_app(app)  # noqa: E702, I001
     from gate import members; members.init_app(app)  # noqa: E702, I001
     from gate import api; api.init_app(app)  # noqa: E702, I001
+    from gate import health; health.init_app(app)  # noqa: E702, I001
+    from gate import backup; backup.init_app(app)  # noqa: E702, I001
     # (end of parts)
     # Blueprints with their own URL prefixes come first; the public site catches the rest.
     app.register_blueprint(site.bp)

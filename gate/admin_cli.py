@@ -8,6 +8,7 @@ standard error (:func:`gate.cli.fail`).
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import tomllib
 from datetime import UTC, date, datetime
@@ -391,6 +392,43 @@ def mail_retry() -> None:
     click.echo(f"{count} message(s) retried: {report.sent} sent, {report.failed} failed")
     if report.failed:
         raise SystemExit(1)
+
+
+@mail_cli.command("worker")
+@click.option("--poll", type=click.FloatRange(min=0.05), default=None,
+              help="Seconds between looks at the queue (default: MAIL_POLL_SECONDS, 1).")
+@click.option("--once", is_flag=True, help="Deliver what is due once, then exit.")
+@click.option("--parent", type=click.IntRange(min=1), default=None, hidden=True,
+              help="Exit when this process (the gunicorn of `sop-portal serve`) is gone.")
+def mail_worker(poll: float | None, once: bool, parent: int | None) -> None:
+    """Deliver queued mail and retry failures until stopped (SIGTERM or Ctrl-C)."""
+    import signal
+
+    stop = {"now": False}
+
+    def request_stop(_signum: int, _frame: object) -> None:
+        stop["now"] = True
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    report = mail.run_worker(
+        app, poll=float(poll or app.config["MAIL_POLL_SECONDS"]), once=once,
+        should_stop=lambda: stop["now"] or (parent is not None and not _alive(parent)),
+    )
+    if once:
+        click.echo(f"{report.sent} sent, {report.failed} failed")
+
+
+def _alive(pid: int) -> bool:
+    """True while process ``pid`` exists."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def init_app(app: Flask) -> None:

@@ -2,8 +2,10 @@
 
 :func:`record` stores one event and commits the current database session; it also writes one
 log line. Control characters (CR, LF, ...) in any field are escaped, so an email address cannot
-forge a second line. Tokens, passwords and secrets are never passed to it. Exports escape
-spreadsheet formulas (``= + - @`` and control characters at the start of a cell).
+forge a second line. Tokens, passwords and secrets are never passed to it. CSV exports quote
+every text field and neutralise a formula trigger (``= + - @``, tab, CR) at the start of a field
+and after any separator a spreadsheet may split on (``, ; tab |``), so no cell a spreadsheet
+makes from the export starts a formula, however it splits the text.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ log = logging.getLogger("gate.audit")
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+# A trigger at the start, or after a separator (and any spaces): the apostrophe goes before it.
+_FORMULA_CELL = re.compile(r"(^|[,;\t|])([ ]*)(?=[=+\-@\t\r\n])")
 FIELDS = ("at", "user_id", "email", "action", "target", "ip", "outcome", "detail")
 
 
@@ -99,24 +103,31 @@ def as_dict(event: AuditEvent) -> dict[str, Any]:
 
 
 def spreadsheet_safe(value: object) -> str:
-    """A CSV cell a spreadsheet will not run: formula starts get a leading apostrophe."""
+    """Text a spreadsheet will not run, however it splits it into cells.
+
+    A formula trigger at the start, or after ``,`` ``;`` tab or ``|`` (and spaces), gets a
+    leading apostrophe: ``x;=1+1;`` becomes ``x;'=1+1;``.
+    """
     text = clean(value, 10_000)
-    if text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
+    return _FORMULA_CELL.sub(lambda m: f"{m.group(1)}{m.group(2)}'", text)
 
 
 def to_csv(rows: Iterable[AuditEvent]) -> str:
-    """The events as CSV with a header row, every cell spreadsheet-safe."""
+    """The events as CSV with a header row: every text field quoted and spreadsheet-safe."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
     writer.writerow(FIELDS)
     for event in rows:
         data = as_dict(event)
-        writer.writerow(
-            [spreadsheet_safe("" if data[f] is None else data[f]) for f in FIELDS]
-        )
+        writer.writerow([_csv_cell(data[f]) for f in FIELDS])
     return out.getvalue()
+
+
+def _csv_cell(value: object) -> int | str:
+    """A number stays a number (unquoted); anything else is safe, quoted text."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return spreadsheet_safe("" if value is None else value)
 
 
 def to_json(rows: Iterable[AuditEvent]) -> str:

@@ -5,6 +5,12 @@ mail, audit), render. Enumeration resistance: a wrong password and an unknown em
 same page (a dummy hash is verified for unknown users), and link or reset requests answer the
 same whether or not the address is known. Rate limits are checked by Flask-Limiter before the
 view runs, so before any hashing; pages reached by a token send ``Referrer-Policy: no-referrer``.
+
+Limits stop the attacker's address, never the owner: every attempt counts per client address,
+and failed sign-ins (and link or reset requests) per (email, client address), so nobody can
+lock a chosen user out from elsewhere. A JSON body is accepted only as a flat object of strings
+(anything else, deep nesting included, is a 400 before the form reads it; the limits read the
+email from it too, so a JSON body cannot dodge them).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from flask import (
     Blueprint,
     Flask,
     Response,
+    abort,
     current_app,
     g,
     redirect,
@@ -24,6 +31,7 @@ from flask import (
     request,
 )
 from flask.typing import ResponseReturnValue
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 
 from gate import accounts, audit, mail, passwords, sessions, tokens
@@ -61,12 +69,28 @@ def _limit(key: str) -> Callable[[], str]:
     return lambda: str(current_app.config[key])
 
 
+def posted_field(name: str) -> str:
+    """A posted field from the form or the JSON object (the bodies the forms accept)."""
+    if request.is_json:
+        data = request.get_json(silent=True)
+        value = data.get(name) if isinstance(data, dict) else None
+        return value if isinstance(value, str) else ""
+    return request.form.get(name, "")
+
+
 def _form_email_key(prefix: str) -> Callable[[], str]:
+    """The key of a per-(email, client address) limit: the owner elsewhere is never stopped.
+
+    Addresses that do not parse share one bucket per client address, so a limit is never
+    skipped.
+    """
+
     def key() -> str:
         try:
-            return f"{prefix}:{accounts.normalise_email(request.form.get('email', ''))}"
+            email = accounts.normalise_email(posted_field("email"))
         except AccountError:
-            return ""  # an empty key skips this limit; the per-IP limit still applies
+            email = "(not an email)"
+        return f"{prefix}:{email}|{get_remote_address()}"
 
     return key
 
@@ -120,6 +144,23 @@ def _subscriber_may_sign_in(user: User | None) -> bool:
 
 def _password_user(user: User | None) -> bool:
     return user is not None and user.active and user.role in {"client", "staff"}
+
+
+JSON_FIELD_TYPES = (str, bool)
+"""What a value in a JSON body may be: the forms' fields are strings (``remember`` a bool)."""
+
+
+@bp.before_request
+def _refuse_malformed_json() -> None:
+    """A JSON body must be one flat object of strings: anything else is a 400, never a 500."""
+    if request.method != "POST" or not request.is_json:
+        return
+    data = request.get_json(silent=True)  # None when broken or nested too deeply
+    if not isinstance(data, dict) or not all(
+        isinstance(key, str) and isinstance(value, JSON_FIELD_TYPES)
+        for key, value in data.items()
+    ):
+        abort(400, description="Send the form's fields as one JSON object of strings.")
 
 
 @bp.after_request

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import click
@@ -63,7 +64,7 @@ def build_command() -> None:
               help="gunicorn worker processes (default: WEB_CONCURRENCY or 2).")
 @with_appcontext
 def serve_command(host: str | None, port: int | None, workers: int | None) -> None:
-    """Serve the portal under gunicorn."""
+    """Serve the portal under gunicorn, with `sop-portal mail worker` beside it."""
     config = current_app.config
     try:
         check_production(config)
@@ -72,10 +73,40 @@ def serve_command(host: str | None, port: int | None, workers: int | None) -> No
     host = host or config["HOST"]
     port = port or int(config["PORT"])
     workers = workers or int(config["WEB_CONCURRENCY"])
-    click.echo(f"SOP Portal at http://{host}:{port}/ ({workers} gunicorn workers)")
-    argv = [sys.executable, "-m", "gunicorn", "--no-control-socket",
+    click.echo(f"SOP Portal at http://{host}:{port}/ ({workers} gunicorn workers, "
+               "a mail worker)")
+    # The worker watches this process id, which stays gunicorn's master after the exec.
+    start_detached([sys.executable, "-m", "gate", "mail", "worker", "--parent",
+                    str(os.getpid())])
+    argv = gunicorn_argv(host, port, workers)
+    os.execv(sys.executable, argv)  # nosec B606 - replaces this process with gunicorn
+
+
+def start_detached(argv: Sequence[str]) -> None:
+    """Start ``argv`` in its own session, not as a child of this process (a double fork).
+
+    gunicorn's master (this process after the exec) then has only its web workers as
+    children; the mail worker exits by itself once the master is gone (``--parent``).
+    """
+    first = os.fork()
+    if first == 0:  # the intermediate child: a new session, one more fork, then gone
+        try:
+            os.setsid()
+            if os.fork() == 0:
+                os.execv(argv[0], list(argv))  # nosec B606 - our own interpreter and module
+        finally:
+            os._exit(0)
+    os.waitpid(first, 0)
+
+
+def gunicorn_argv(host: str, port: int, workers: int) -> list[str]:
+    """The gunicorn command line of ``sop-portal serve``.
+
+    ``--forwarded-allow-ips ''``: gunicorn trusts no ``X-Forwarded-*`` header from any address
+    (its default trusts 127.0.0.1); the gate's ProxyFix trusts exactly ``TRUSTED_PROXIES``.
+    """
+    return [sys.executable, "-m", "gunicorn", "--no-control-socket",
             "--workers", str(workers), "--bind", f"{host}:{port}",
-            "--access-logfile", "-", "--forwarded-allow-ips", "127.0.0.1",
+            "--access-logfile", "-", "--forwarded-allow-ips", "",
             "--logger-class", "gate.accesslog.RedactingLogger",
             "gate.wsgi:app"]
-    os.execv(sys.executable, argv)  # nosec B606 - replaces this process with gunicorn

@@ -7,12 +7,19 @@ without a public base URL (see :func:`check_production`).
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import socket
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 DEFAULT_SECRET_KEY = "dev-only-secret-key-change-me"  # nosec B105 - refused in production
+ENVIRONMENTS = ("development", "production")
+MIN_KEY_LENGTH = 32
+MIN_KEY_DISTINCT = 10
+_LOCAL_NAMES = frozenset({"localhost", "ip6-localhost", "ip6-loopback", "localhost.localdomain"})
 
 
 class ConfigError(RuntimeError):
@@ -89,6 +96,8 @@ _ENV_PARSERS: dict[str, Any] = {
     "NEWSLETTER_MAP_FILE": str,
     "RATELIMIT_STORAGE_URI": str,
     "RATELIMIT_ENABLED": _bool,
+    "RATELIMIT_STORAGE_TIMEOUT": float,
+    "MAIL_QUEUE_MAX_AGE": int,
     "FLUENTCRM_WEBHOOK_SECRET": str,
     "FLUENTCRM_API_URL": str,
     "FLUENTCRM_API_USER": str,
@@ -115,6 +124,7 @@ _ENV_PARSERS: dict[str, Any] = {
     "MAIL_FROM": str,
     "MAIL_DELIVERY": str,
     "MAIL_MAX_ATTEMPTS": int,
+    "MAIL_POLL_SECONDS": float,
     "TOKEN_MAX_AGE_INVITE": int,
     "TOKEN_MAX_AGE_RESET": int,
     "TOKEN_MAX_AGE_LINK": int,
@@ -136,25 +146,100 @@ def from_environ(environ: Mapping[str, str]) -> dict[str, Any]:
 
 
 def is_production(config: Mapping[str, Any]) -> bool:
-    """True when the portal runs in production mode."""
-    return str(config.get("SOP_PORTAL_ENV", "development")).lower() == "production"
+    """True when the portal runs in production mode (exactly ``SOP_PORTAL_ENV=production``)."""
+    return config.get("SOP_PORTAL_ENV", "development") == "production"
+
+
+def check_environment(config: Mapping[str, Any]) -> None:
+    """Refuse any ``SOP_PORTAL_ENV`` but ``development`` and ``production`` (fail closed)."""
+    value = config.get("SOP_PORTAL_ENV", "development")
+    if value not in ENVIRONMENTS:
+        raise ConfigError(
+            f"SOP_PORTAL_ENV={value!r} is not valid: use 'development' or 'production'"
+        )
+
+
+def key_problem(key: str) -> str | None:
+    """Why ``key`` cannot sign anything in production, or None when it can."""
+    if key == DEFAULT_SECRET_KEY:
+        return "is the public default key"
+    if len(key) < MIN_KEY_LENGTH:
+        return f"is shorter than {MIN_KEY_LENGTH} characters"
+    if len(set(key)) < MIN_KEY_DISTINCT:
+        return f"has fewer than {MIN_KEY_DISTINCT} distinct characters"
+    return None
+
+
+def is_local_host(host: str) -> bool:
+    """True for a loopback or unspecified host in any spelling (``[::1]``, ``127.1``, ``0``...)."""
+    name = host.strip().strip("[]").rstrip(".").lower()
+    if not name or name in _LOCAL_NAMES or name.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(name.split("%", 1)[0])
+    except ValueError:
+        try:  # the shorthand forms a resolver accepts: 127.1, 0x7f.1, 2130706433, 0
+            address = ipaddress.ip_address(socket.inet_aton(name))
+        except OSError:
+            return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    if mapped is not None:
+        address = mapped
+    return address.is_loopback or address.is_unspecified
+
+
+def public_base_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be the public address in production, or None when it can."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        _ = parts.port  # a bad port raises
+    except ValueError as exc:
+        return f"is not a URL ({exc})"
+    if parts.scheme != "https":
+        return "must start with https://"
+    if not host:
+        return "names no host"
+    if is_local_host(host):
+        return f"names a loopback or unspecified host ({host})"
+    return None
 
 
 def check_production(config: Mapping[str, Any]) -> None:
-    """Refuse settings that are unsafe in production mode."""
+    """Refuse a bad ``SOP_PORTAL_ENV``, and settings that are unsafe in production mode."""
+    check_environment(config)
     if not is_production(config):
         return
-    secret = str(config.get("SECRET_KEY") or "")
-    if secret == DEFAULT_SECRET_KEY or len(secret) < 32:
+    problem = key_problem(str(config.get("SECRET_KEY") or ""))
+    if problem:
         raise ConfigError(
-            "SOP_PORTAL_ENV=production needs SECRET_KEY set to a random value of at least "
-            "32 characters (for example: python -c 'import secrets; print(secrets.token_hex(32))')"
+            f"SOP_PORTAL_ENV=production needs SECRET_KEY set to a random value of at least "
+            f"{MIN_KEY_LENGTH} characters; this one {problem} (for example: "
+            "python -c 'import secrets; print(secrets.token_hex(32))')"
         )
-    base = str(config.get("PUBLIC_BASE_URL") or "")
-    if not base or "127.0.0.1" in base or "localhost" in base:
+    if DEFAULT_SECRET_KEY in (config.get("SECRET_KEY_FALLBACKS") or []):
+        raise ConfigError("SOP_PORTAL_ENV=production refuses the public default key in "
+                          "SECRET_KEY_FALLBACKS: remove it")
+    problem = public_base_url_problem(str(config.get("PUBLIC_BASE_URL") or ""))
+    if problem:
         raise ConfigError(
-            "SOP_PORTAL_ENV=production needs PUBLIC_BASE_URL set to the site's public address"
+            "SOP_PORTAL_ENV=production needs PUBLIC_BASE_URL set to the site's public "
+            f"https:// address; {str(config.get('PUBLIC_BASE_URL') or '')!r} {problem}"
         )
+
+
+def production_trusted_hosts(config: Mapping[str, Any]) -> list[str] | None:
+    """The hosts a production gate answers: ``TRUSTED_HOSTS``, else PUBLIC_BASE_URL's host.
+
+    None in development mode (any Host is answered there).
+    """
+    configured = [str(h) for h in (config.get("TRUSTED_HOSTS") or []) if h]
+    if configured:
+        return configured
+    if not is_production(config):
+        return None
+    host = urlsplit(str(config.get("PUBLIC_BASE_URL") or "")).hostname
+    return [host] if host else None
 
 
 PATH_SETTINGS = ("SITE_DIR", "MEMBERS_SITE_DIR", "RESTRICTED_DIR", "MKDOCS_CONFIG",

@@ -10,7 +10,8 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, abort, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from flask.wrappers import Request
+from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +80,27 @@ def refuse_undecodable_query() -> None:
         abort(400, description="The query string is not valid UTF-8.")
 
 
+class PortalRequest(Request):
+    """Flask's request, whose JSON reader turns a body nested too deeply into a 400.
+
+    Python's JSON decoder raises ``RecursionError`` (not ``ValueError``) on deep nesting,
+    which Flask would let through as a 500 with a traceback.
+    """
+
+    def get_json(self, force: bool = False, silent: bool = False,
+                 cache: bool = True) -> Any | None:
+        """The parsed JSON body; deep nesting is handled like any other malformed JSON."""
+        try:
+            return super().get_json(force=force, silent=silent, cache=cache)
+        except RecursionError:
+            if silent:
+                return None
+            raise BadRequest("The JSON body is nested too deeply.") from None
+
+
 def init_app(app: Flask) -> None:
-    """Register the error handlers on ``app``."""
+    """Register the error handlers (and the request class that reads JSON safely) on ``app``."""
+    app.request_class = PortalRequest
     app.before_request(refuse_undecodable_query)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, handle_unexpected)

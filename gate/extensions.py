@@ -46,8 +46,19 @@ def _no_declared_limits() -> bool:
 
 
 def init_app(app: Flask) -> None:
-    """Bind the extensions to ``app``."""
+    """Bind the extensions to ``app``.
+
+    Degrade, never crash: when the shared limiter storage (Redis) is down, each process keeps
+    the same limits in memory until it answers again (``RATELIMIT_IN_MEMORY_FALLBACK_ENABLED``);
+    a Redis that hangs is given up after ``RATELIMIT_STORAGE_TIMEOUT`` seconds.
+    """
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "sop-portal")
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    if str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith(("redis", "rediss")):
+        timeout = float(app.config.get("RATELIMIT_STORAGE_TIMEOUT", 0.5))
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {
+            "socket_timeout": timeout, "socket_connect_timeout": timeout})
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)

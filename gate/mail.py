@@ -4,11 +4,15 @@
 without it each message is written to ``OUTBOX_DIR`` as an ``.eml`` file and, in development
 mode only, its links are logged so ``make serve`` works without a mail server.
 
-Views call :func:`queue` (no commit), commit, then :func:`dispatch`. Delivery happens in a
-background thread (``MAIL_DELIVERY=background``, the default) or before ``dispatch`` returns
-(``inline``, for tests), so a slow or failing SMTP server never changes an HTTP answer. A failed
-message stays queued with its error and is retried with back-off up to ``MAIL_MAX_ATTEMPTS``;
-``sop-portal mail list`` shows it, ``sop-portal mail retry`` retries now.
+Views call :func:`queue` (no commit), commit, then :func:`dispatch`. The web process never
+sends mail itself: ``sop-portal mail worker`` (started beside gunicorn by ``sop-portal serve``)
+polls the queue every ``MAIL_POLL_SECONDS`` (1 s) and delivers, so a slow or failing SMTP server
+never holds a web worker or changes an HTTP answer, and new mail goes out within a poll of an
+SMTP outage ending. With ``MAIL_DELIVERY=inline`` (and under ``TESTING``) ``dispatch`` delivers
+before the response returns, so tests need no worker. A failed message stays queued with its
+error and is retried with back-off up to ``MAIL_MAX_ATTEMPTS``; the queue lives in the database,
+so a message queued before a restart is delivered after it. ``sop-portal mail list`` shows the
+queue, ``sop-portal mail retry`` retries now.
 """
 
 from __future__ import annotations
@@ -18,9 +22,8 @@ import os
 import re
 import smtplib
 import ssl
-import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -38,9 +41,8 @@ from gate.models import MailMessage, utcnow
 
 log = logging.getLogger("gate.mail")
 
-_workers: dict[int, threading.Thread] = {}
-_workers_lock = threading.Lock()
 _LEASE = timedelta(minutes=2)
+DELIVERY_MODES = ("worker", "inline")
 
 
 @dataclass(frozen=True)
@@ -59,51 +61,45 @@ def queue(session: Session, to: str, subject: str, body: str) -> MailMessage:
 
 
 def dispatch(app: Flask | None = None) -> None:
-    """Deliver queued mail: now (``inline``) or in this process's background thread.
+    """Deliver queued mail now when this app delivers inline (tests); else the worker does.
 
     ``app`` defaults to the current app.
     """
     if app is None:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
-    if app.config.get("MAIL_DELIVERY", "background") == "inline":
+    if delivers_inline(app.config):
         deliver_due(app)
-        return
-    with _workers_lock:
-        worker = _workers.get(id(app))
-        if worker is not None and worker.is_alive():
-            return
-        worker = threading.Thread(target=_background, args=(app,), name="mail", daemon=True)
-        _workers[id(app)] = worker
-        worker.start()
 
 
-def _background(app: Flask) -> None:
-    """Deliver until nothing is queued, sleeping until the next retry is due."""
-    while True:
+def delivers_inline(config: Mapping[str, Any]) -> bool:
+    """True when requests deliver their own mail: ``MAIL_DELIVERY=inline`` or ``TESTING``."""
+    return config.get("MAIL_DELIVERY") == "inline" or bool(config.get("TESTING"))
+
+
+def run_worker(app: Flask, *, poll: float, should_stop: Callable[[], bool],
+               once: bool = False) -> DeliveryReport:
+    """Deliver due mail every ``poll`` seconds until ``should_stop()``; the totals sent/failed.
+
+    A database or delivery problem is logged in one line and retried at the next poll: the
+    worker never dies of it. ``once`` runs a single round (for scripts and tests).
+    """
+    sent = failed = 0
+    log.info("mail worker started (polling every %.1f s)", poll)
+    while not should_stop():
         try:
-            deliver_due(app)
-            wait = _seconds_until_next(app)
-        except Exception:  # noqa: BLE001 - the worker must not die silently
-            log.exception("mail worker failed")
-            wait = 30.0
-        if wait is None:
-            return
-        time.sleep(min(max(wait, 0.5), 60.0))
-
-
-def _seconds_until_next(app: Flask) -> float | None:
-    from gate.db import database
-
-    with database(app).sessions() as session:
-        due = session.scalar(
-            select(MailMessage.next_attempt_at)
-            .where(MailMessage.status == "queued")
-            .order_by(MailMessage.next_attempt_at)
-            .limit(1)
-        )
-    if due is None:
-        return None
-    return (due - utcnow()).total_seconds()
+            report = deliver_due(app)
+        except Exception as exc:  # noqa: BLE001 - logged; the next poll tries again
+            log.warning("mail worker: delivery round failed: %s: %s", type(exc).__name__, exc)
+            report = DeliveryReport()
+        sent += report.sent
+        failed += report.failed
+        if once:
+            break
+        deadline = time.monotonic() + poll
+        while not should_stop() and time.monotonic() < deadline:
+            time.sleep(min(0.2, poll))
+    log.info("mail worker stopped (%d sent, %d failed)", sent, failed)
+    return DeliveryReport(sent=sent, failed=failed)
 
 
 def deliver_due(app: Flask, now: datetime | None = None, limit: int = 50) -> DeliveryReport:
@@ -281,7 +277,15 @@ def listing(session: Session, status: str | None = None) -> list[MailMessage]:
 
 def init_app(app: Flask) -> None:
     """Mail settings; in development the outbox log line (with the link) is shown."""
-    app.config.setdefault("MAIL_DELIVERY", "background")
+    from gate.config import ConfigError
+
+    app.config.setdefault("MAIL_DELIVERY", "worker")
+    app.config.setdefault("MAIL_POLL_SECONDS", 1.0)
+    if app.config["MAIL_DELIVERY"] not in DELIVERY_MODES:
+        raise ConfigError(f"MAIL_DELIVERY={app.config['MAIL_DELIVERY']!r} is not valid: use "
+                          "'worker' (sop-portal mail worker sends) or 'inline' (tests)")
+    if float(app.config["MAIL_POLL_SECONDS"]) <= 0:
+        raise ConfigError("MAIL_POLL_SECONDS must be a positive number of seconds")
     app.config.setdefault("MAIL_MAX_ATTEMPTS", 6)
     app.config.setdefault("MAIL_RETRY_SECONDS", 60)
     app.config.setdefault("SMTP_TIMEOUT", 10)

@@ -11,6 +11,7 @@ import json
 import logging
 from collections.abc import Iterable
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from flask import Flask, Response, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -93,8 +94,28 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+def relative_location(response: Response) -> Response:
+    """Never echo the request's Host in a redirect: a Location on this host becomes a path.
+
+    Werkzeug's routing redirects (``/members`` to ``/members/``) are absolute URLs built from
+    the Host header; the browser resolves the path against the address it asked anyway.
+    """
+    location = response.headers.get("Location")
+    if not location:
+        return response
+    parts = urlsplit(location)
+    if parts.netloc and parts.netloc.lower() == request.host.lower():
+        response.headers["Location"] = urlunsplit(("", "", parts.path or "/", parts.query,
+                                                   parts.fragment))
+    return response
+
+
 def init_app(app: Flask) -> None:
-    """Trust the configured number of proxies and add the security headers."""
+    """Trust the configured number of proxies and add the security headers.
+
+    Forwarding headers count only through ``TRUSTED_PROXIES``; ``sop-portal serve`` tells
+    gunicorn to trust no forwarding header itself (see :func:`gate.cli.gunicorn_argv`).
+    """
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
     if proxies > 0:
         # Only the client address and scheme come from the proxy; host and path never do.
@@ -102,3 +123,4 @@ def init_app(app: Flask) -> None:
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0, x_port=0, x_prefix=0
         )
     app.after_request(add_security_headers)
+    app.after_request(relative_location)

@@ -65,17 +65,24 @@ def not_found_page() -> Response:
 
 @bp.get("/healthz")
 def healthz() -> Response:
-    """Liveness and database check: 200 when every dependency answers, else 503."""
+    """Every dependency (database, rate-limit storage, mail queue): 200, else 503 naming each."""
+    from gate.health import Unhealthy
+
     problems = []
     for check in health_checks:
+        name = getattr(check, "__name__", "check")
         try:
             check()
+        except Unhealthy as exc:
+            problems.append(f"{name}: {exc}")
         except Exception as exc:  # noqa: BLE001 - reported, never raised
-            problems.append(f"{getattr(check, '__name__', 'check')}: {type(exc).__name__}")
+            problems.append(f"{name}: {type(exc).__name__}")
     body = {"status": "ok" if not problems else "unavailable", "problems": problems}
     response = jsonify(body)
     response.status_code = 200 if not problems else 503
     response.headers["Cache-Control"] = "no-store"
+    if problems:
+        response.headers["Retry-After"] = "10"
     return response
 
 

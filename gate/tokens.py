@@ -5,11 +5,16 @@ purpose, signed by the newest key and verified with ``[*SECRET_KEY_FALLBACKS, SE
 links sent before a key rotation keep working. Each token also has a :class:`TokenRecord`; it is
 consumed with ``UPDATE ... WHERE used_at IS NULL`` so only one of any number of concurrent
 redemptions wins. Tokens are never logged.
+
+Invitation and reset tokens are also tied to the password, as Django and Flask-Security-Too do:
+their payload carries a fingerprint of the user's password hash (``"p"``), so a password change
+or reset by any route (a newer link, ``/auth/password``, the CLI) ends every older link.
 """
 
 from __future__ import annotations
 
 import enum
+import hashlib
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,6 +34,8 @@ PURPOSES: dict[str, tuple[str, int]] = {
     "link": ("TOKEN_MAX_AGE_LINK", 600),
 }
 MAX_TOKEN_LENGTH = 512
+PASSWORD_BOUND = frozenset({"invite", "reset"})
+"""Purposes whose tokens stop working once the user's password changes."""
 
 
 class TokenStatus(enum.Enum):
@@ -47,6 +54,7 @@ class TokenCheck:
     status: TokenStatus
     jti: str = ""
     user_id: int = 0
+    password: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -73,6 +81,15 @@ def serializer(purpose: str, config: Mapping[str, Any]) -> URLSafeTimedSerialize
     return URLSafeTimedSerializer(signing_keys(config), salt=f"sop-portal.token.{purpose}")
 
 
+def password_fingerprint(user: User) -> str:
+    """A short digest of the user's password hash ("" without one): it changes with the password.
+
+    The argon2 hash carries its own random salt, so the digest reveals nothing usable.
+    """
+    stored = (user.password_hash or "").encode("utf-8")
+    return hashlib.blake2b(stored, digest_size=12, person=b"sop-pw-token").hexdigest()
+
+
 def issue(
     session: Session, user: User, purpose: str, config: Mapping[str, Any], now: datetime
 ) -> str:
@@ -87,7 +104,10 @@ def issue(
             expires_at=now + timedelta(seconds=max_age(purpose, config)),
         )
     )
-    return serializer(purpose, config).dumps({"j": jti, "u": user.id})
+    payload: dict[str, Any] = {"j": jti, "u": user.id}
+    if purpose in PASSWORD_BOUND:
+        payload["p"] = password_fingerprint(user)
+    return serializer(purpose, config).dumps(payload)
 
 
 def read(token: str, purpose: str, config: Mapping[str, Any]) -> TokenCheck:
@@ -105,13 +125,20 @@ def read(token: str, purpose: str, config: Mapping[str, Any]) -> TokenCheck:
     jti, user_id = data.get("j"), data.get("u")
     if not isinstance(jti, str) or not isinstance(user_id, int) or isinstance(user_id, bool):
         return TokenCheck(TokenStatus.INVALID)
-    return TokenCheck(TokenStatus.OK, jti=jti, user_id=user_id)
+    fingerprint = data.get("p")
+    if fingerprint is not None and not isinstance(fingerprint, str):
+        return TokenCheck(TokenStatus.INVALID)
+    return TokenCheck(TokenStatus.OK, jti=jti, user_id=user_id, password=fingerprint)
 
 
 def check(
     session: Session, token: str, purpose: str, config: Mapping[str, Any], now: datetime
 ) -> TokenCheck:
-    """:func:`read`, then the record: it must exist for this purpose and user, unused, unexpired."""
+    """:func:`read`, then the record: it must exist for this purpose and user, unused, unexpired.
+
+    An invitation or reset token must also match the user's current password (see
+    :func:`password_fingerprint`); after any password change it is INVALID.
+    """
     found = read(token, purpose, config)
     if not found.ok:
         return found
@@ -122,6 +149,10 @@ def check(
         return TokenCheck(TokenStatus.USED, found.jti, found.user_id)
     if now >= record.expires_at:
         return TokenCheck(TokenStatus.EXPIRED, found.jti, found.user_id)
+    if purpose in PASSWORD_BOUND:
+        user = session.get(User, found.user_id)
+        if user is None or found.password != password_fingerprint(user):
+            return TokenCheck(TokenStatus.INVALID, found.jti, found.user_id)
     return found
 
 

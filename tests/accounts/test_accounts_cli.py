@@ -137,7 +137,8 @@ def test_demo_text_says_how_to_sign_in(runner):
 
 
 def test_demo_is_refused_in_production(app_config):
-    app = create_app({**app_config, "SOP_PORTAL_ENV": "production", "SECRET_KEY": "s" * 40,
+    app = create_app({**app_config, "SOP_PORTAL_ENV": "production",
+                      "SECRET_KEY": "production-key-0123456789abcdefghij",
                       "PUBLIC_BASE_URL": "https://portal.example"})
     _one_line_error(app.test_cli_runner().invoke(args=["demo", "--json"]), "production")
 

@@ -132,3 +132,74 @@ def test_subscribers_have_no_password_to_change(client, subscriber, login_as):
     login_as(client, subscriber)
     assert client.get("/auth/password").status_code == 403
     assert form_csrf_token(client, "/auth/logout")
+
+
+def _change_by_newer_reset(app, client, outbox) -> None:
+    post_form(client, "/auth/reset", {"email": "alice@example.com"})
+    newer = outbox.last_token("alice@example.com", "reset")
+    response = post_form(app.test_client(), f"/auth/reset/{newer}", {
+        "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert response.status_code == 302
+
+
+def _change_at_auth_password(app, client, outbox) -> None:
+    other = app.test_client()
+    token = form_csrf_token(other, "/auth/login")
+    other.post("/auth/login", data={"email": "alice@example.com", "password": TEST_PASSWORD,
+                                    "csrf_token": token})
+    response = post_form(other, "/auth/password", {
+        "current_password": TEST_PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert response.status_code == 200
+
+
+def _change_in_the_database(app, client, outbox) -> None:
+    from gate import accounts, passwords
+    from gate.db import get_session
+
+    with app.app_context():
+        db = get_session()
+        user = accounts.find_user(db, "alice@example.com")
+        user.password_hash = passwords.hash_password(NEW_PASSWORD, app.config)
+        db.commit()
+
+
+def _no_change(app, client, outbox) -> None:
+    """The bad-input row's counterpart: nothing changed, the old link still works."""
+
+
+@pytest.mark.parametrize(
+    ("change", "old_link_status"),
+    [
+        (_change_by_newer_reset, 400),
+        (_change_at_auth_password, 400),
+        (_change_in_the_database, 400),
+        (_no_change, 302),
+    ],
+)
+def test_older_reset_links_end_when_the_password_changes(app, client, client_user, outbox,
+                                                         change, old_link_status):
+    post_form(client, "/auth/reset", {"email": "alice@example.com"})
+    old = outbox.last_token("alice@example.com", "reset")
+    change(app, client, outbox)
+    attacker = app.test_client()
+    assert attacker.get(f"/auth/reset/{old}").status_code == (
+        200 if old_link_status == 302 else 400)
+    response = post_form(attacker, f"/auth/reset/{old}", {
+        "password": "the attacker's own phrase 9", "confirm": "the attacker's own phrase 9"},
+        form_path="/auth/reset")
+    assert response.status_code == old_link_status
+    if old_link_status == 400:
+        assert signed_in_email(app, attacker) is None
+
+
+def test_an_invitation_ends_once_a_password_is_set(app, client, make_user, runner, outbox):
+    make_user("new@example.com", "client", account="Acme Ltd")
+    assert runner.invoke(args=["users", "invite", "new@example.com"]).exit_code == 0
+    first = outbox.last_token("new@example.com", "invite")
+    assert runner.invoke(args=["users", "invite", "new@example.com"]).exit_code == 0
+    second = outbox.last_token("new@example.com", "invite")
+    assert first != second
+    response = post_form(client, f"/auth/invite/{second}", {
+        "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert response.status_code == 302
+    assert app.test_client().get(f"/auth/invite/{first}").status_code == 400

@@ -132,3 +132,52 @@ def test_wrong_current_passwords_are_limited_per_account(app, client, client_use
     counted = len(hashes)
     blocked = post_form(client, "/auth/password", {**data, "current_password": TEST_PASSWORD})
     assert blocked.status_code == 429 and len(hashes) == counted
+
+
+ATTACKER = {"REMOTE_ADDR": "203.0.113.66"}
+OWNER = {"REMOTE_ADDR": "198.51.100.7"}
+
+
+@pytest.mark.parametrize(
+    ("path", "data", "owner_from", "owner_status", "owner_mailed"),
+    [
+        ("/auth/login", {"email": "alice@example.com", "password": "wrong password!"},
+         OWNER, 302, 0),
+        ("/auth/link", {"email": "sub@example.com"}, OWNER, 200, 1),
+        ("/auth/reset", {"email": "alice@example.com"}, OWNER, 200, 1),
+        # the same address as the attacker: the limit still holds there
+        ("/auth/login", {"email": "alice@example.com", "password": "wrong password!"},
+         ATTACKER, 429, 0),
+        ("/auth/link", {"email": "sub@example.com"}, ATTACKER, 429, 0),
+    ],
+)
+def test_nobody_can_lock_a_chosen_user_out(app, client_user, subscriber, outbox, path, data,
+                                           owner_from, owner_status, owner_mailed):
+    app.config.update(LOGIN_LIMIT_PER_IP="100/minute", LOGIN_FAILURES_PER_ACCOUNT="3/15 minutes",
+                      LINK_LIMIT_PER_IP="100/hour", LINK_LIMIT_PER_EMAIL="3/15 minutes")
+    attacker = app.test_client()
+    statuses = [post_form(attacker, path, data, environ_base=ATTACKER).status_code
+                for _ in range(4)]
+    assert statuses[-1] == 429
+    before = len(outbox.messages())
+    owner = app.test_client()
+    if path == "/auth/login":
+        answer = post_form(owner, path, {**data, "password": TEST_PASSWORD},
+                           environ_base=owner_from)
+    else:
+        answer = post_form(owner, path, data, environ_base=owner_from)
+    assert answer.status_code == owner_status
+    assert len(outbox.messages()) - before == owner_mailed
+
+
+@pytest.mark.parametrize("path", ["/auth/login", "/auth/link", "/auth/reset"])
+def test_json_bodies_count_against_the_same_limits(app, client, client_user, path):
+    """The per-(email, address) limit reads the email from a JSON body too (no bypass)."""
+    from tests.conftest import form_csrf_token
+
+    app.config.update(LOGIN_LIMIT_PER_IP="100/minute", LOGIN_FAILURES_PER_ACCOUNT="2/15 minutes",
+                      LINK_LIMIT_PER_IP="100/hour", LINK_LIMIT_PER_EMAIL="2/15 minutes")
+    headers = {"X-CSRFToken": form_csrf_token(client, path)}
+    body = {"email": "alice@example.com", "password": "wrong password!"}
+    statuses = [client.post(path, json=body, headers=headers).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]

@@ -159,7 +159,7 @@ def test_a_token_for_another_purpose_is_refused(app, client, client_user, outbox
 
 def test_tokens_never_reach_the_logs_in_production(app_config, caplog, make_user):
     app = create_app({**app_config, "SOP_PORTAL_ENV": "production",
-                      "SECRET_KEY": "p" * 48, "PUBLIC_BASE_URL": "https://portal.example"})
+                      "SECRET_KEY": "production-key-0123456789abcdefghij", "PUBLIC_BASE_URL": "https://portal.example"})
     _add_subscriber(app, "sub@example.com")
     client = app.test_client()
     base = "https://portal.example"

@@ -89,11 +89,98 @@ def test_a_bad_smtp_url_is_recorded_not_raised(app, client, subscriber, url):
     assert message.status == "queued" and "SMTP_URL" in message.last_error
 
 
-def test_background_delivery(app, client, subscriber, smtp_server):
-    app.config.update(SMTP_URL=smtp_server.url, MAIL_DELIVERY="background")
+@pytest.mark.parametrize(
+    ("settings", "sent_by_the_request"),
+    [
+        ({"TESTING": True, "MAIL_DELIVERY": "worker"}, True),  # tests need no worker
+        ({"TESTING": False, "MAIL_DELIVERY": "inline"}, True),
+        ({"TESTING": False, "MAIL_DELIVERY": "worker"}, False),  # production: the worker sends
+    ],
+)
+def test_the_web_process_never_sends_mail_itself(app, client, subscriber, runner, smtp_server,
+                                                 settings, sent_by_the_request):
+    app.config.update(SMTP_URL=smtp_server.url, **settings)
     seen = len(smtp_server.messages)
     assert post_form(client, "/auth/link", {"email": "sub@example.com"}).status_code == 200
+    (message,) = _messages(app)
+    assert (message.status == "sent") is sent_by_the_request
+    result = runner.invoke(args=["mail", "worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == ("0 sent, 0 failed" if sent_by_the_request
+                                     else "1 sent, 0 failed")
     assert "/auth/link/" in body_of(smtp_server.wait_for("sub@example.com", after=seen))
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("background", "MAIL_DELIVERY='background' is not valid"),
+     ("", "MAIL_DELIVERY='' is not valid")],
+)
+def test_bad_mail_settings_are_refused(app_config, value, message):
+    from gate import create_app
+    from gate.config import ConfigError
+
+    with pytest.raises(ConfigError, match=message):
+        create_app({**app_config, "MAIL_DELIVERY": value})
+
+
+def test_a_queued_message_survives_a_restart(app_config, smtp_server):
+    """Queued by one process, which then stops; a new process's worker delivers it."""
+    from gate import create_app
+    from gate.db import database
+
+    settings = {**app_config, "TESTING": False, "DATABASE_AUTO_UPGRADE": True,
+                "MAIL_DELIVERY": "worker",
+                "SMTP_URL": smtp_server.url}
+    first = create_app(settings)
+    with first.app_context():
+        mail.queue(get_session(), "later@example.com", "Queued before a restart", "Body")
+        get_session().commit()
+    database(first).engine.dispose()  # the first process is gone
+    seen = len(smtp_server.messages)
+    second = create_app(settings)
+    result = second.test_cli_runner().invoke(args=["mail", "worker", "--once"])
+    assert result.output.strip() == "1 sent, 0 failed"
+    assert smtp_server.wait_for("later@example.com", after=seen)["Subject"] == (
+        "Queued before a restart")
+
+
+def test_new_mail_goes_out_within_seconds_of_an_smtp_outage_ending(app_config):
+    """The worker polls the queue: it never sleeps past new mail until a retry is due."""
+    import threading
+    import time
+
+    from gate import create_app
+    from tests.servers import SmtpSink
+
+    sink = SmtpSink()  # its port is chosen; nothing listens yet: SMTP is down
+    app = create_app({**app_config, "TESTING": False, "DATABASE_AUTO_UPGRADE": True,
+                      "MAIL_DELIVERY": "worker",
+                      "SMTP_URL": sink.url, "SMTP_TIMEOUT": 2})
+    with app.app_context():
+        mail.queue(get_session(), "during@example.com", "During the outage", "Body")
+        get_session().commit()
+    stop = threading.Event()
+    worker = threading.Thread(target=mail.run_worker, args=(app,),
+                              kwargs={"poll": 0.2, "should_stop": stop.is_set})
+    worker.start()
+    try:
+        deadline = time.monotonic() + 10
+        while _messages(app)[0].attempts == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _messages(app)[0].last_error  # failed once, retried later with back-off
+        sink.start()  # SMTP is back
+        with app.app_context():
+            mail.queue(get_session(), "after@example.com", "After the outage", "Body")
+            get_session().commit()
+        started = time.monotonic()
+        sink.wait_for("after@example.com", timeout=5)
+        assert time.monotonic() - started < 2.0
+    finally:
+        stop.set()
+        worker.join(timeout=10)
+        sink.stop()
+    assert not worker.is_alive()
 
 
 def test_the_outbox_holds_readable_messages(app, client, subscriber, outbox):
@@ -114,3 +201,49 @@ def test_header_injection_is_impossible(app):
             assert mail.deliver_due(app).sent == 0
         db.refresh(message)
         assert message.status == "queued" and "ValueError" in message.last_error
+
+
+def _worker_pids(parent: int) -> list[int]:
+    """Processes running ``sop-portal mail worker --parent PARENT``."""
+    from pathlib import Path
+
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"worker" in argv and b"--parent" in argv and str(parent).encode() in argv:
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.slow
+def test_serve_starts_a_mail_worker_that_ends_with_it(tmp_path, site_dir, smtp_server):
+    """``sop-portal serve``: gunicorn answers, its mail worker delivers, both stop together."""
+    import time
+
+    from tests import servers
+
+    env = servers.sop_env({
+        "SOP_PORTAL_INSTANCE": str(tmp_path / "instance"), "SITE_DIR": str(site_dir),
+        "MEMBERS_SITE_DIR": str(site_dir.parent / "members-site"),
+        "OUTBOX_DIR": str(tmp_path / "outbox"), "SMTP_URL": smtp_server.url})
+    servers.run_cli(env, "db", "upgrade")
+    servers.run_cli(env, "users", "add", "sub@example.com", "--role", "subscriber",
+                    "--audience", "newsletter:payments")
+    seen = len(smtp_server.messages)
+    with servers.gunicorn(env, log_dir=tmp_path, workers=1) as gate:
+        master = gate.process.popen.pid
+        assert len(_worker_pids(master)) == 1
+        browser = servers.HttpClient(gate.url)
+        token = browser.csrf_token("/auth/link")
+        assert browser.post("/auth/link", {"csrf_token": token,
+                                           "email": "sub@example.com"}).status == 200
+        assert "/auth/link/" in body_of(smtp_server.wait_for("sub@example.com", after=seen))
+    deadline = time.monotonic() + 10
+    while _worker_pids(master) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _worker_pids(master) == []

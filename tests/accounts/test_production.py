@@ -14,27 +14,100 @@ from gate.models import utcnow
 from tests.accounts.conftest import post_form
 from tests.conftest import BufferedClient
 
-PRODUCTION = {"SOP_PORTAL_ENV": "production", "SECRET_KEY": "s" * 48,
+GOOD_KEY = "k3y-" + "0123456789abcdef" * 3
+PRODUCTION = {"SOP_PORTAL_ENV": "production", "SECRET_KEY": GOOD_KEY,
               "PUBLIC_BASE_URL": "https://portal.example"}
 
 
 @pytest.mark.parametrize(
     ("settings", "refused"),
     [
-        ({}, False),
-        ({"SECRET_KEY": "dev-only-secret-key-change-me"}, True),
-        ({"SECRET_KEY": "short"}, True),
-        ({"PUBLIC_BASE_URL": "http://127.0.0.1:8000"}, True),
-        ({"PUBLIC_BASE_URL": ""}, True),
+        ({}, None),
+        ({"PUBLIC_BASE_URL": "https://portal.example:8443"}, None),
+        ({"PUBLIC_BASE_URL": "https://203.0.113.9"}, None),
+        ({"SECRET_KEY_FALLBACKS": ["old-" + "abcdefghijklmnop" * 2]}, None),
+        ({"SOP_PORTAL_ENV": "prod"}, "SOP_PORTAL_ENV"),
+        ({"SOP_PORTAL_ENV": "Production"}, "SOP_PORTAL_ENV"),
+        ({"SOP_PORTAL_ENV": "production "}, "SOP_PORTAL_ENV"),
+        ({"SOP_PORTAL_ENV": ""}, "SOP_PORTAL_ENV"),
+        ({"SECRET_KEY": "dev-only-secret-key-change-me"}, "default key"),
+        ({"SECRET_KEY": "short"}, "shorter than 32"),
+        ({"SECRET_KEY": "a" * 64}, "distinct"),
+        ({"SECRET_KEY": "abcdefghi" * 6}, "distinct"),
+        ({"SECRET_KEY_FALLBACKS": ["dev-only-secret-key-change-me"]}, "FALLBACKS"),
+        ({"PUBLIC_BASE_URL": "http://portal.example"}, "https://"),
+        ({"PUBLIC_BASE_URL": ""}, "https://"),
+        ({"PUBLIC_BASE_URL": "https://"}, "no host"),
+        ({"PUBLIC_BASE_URL": "https://portal.example:99999"}, "not a URL"),
+        ({"PUBLIC_BASE_URL": "https://127.0.0.1:8000"}, "loopback"),
+        ({"PUBLIC_BASE_URL": "https://[::1]"}, "loopback"),
+        ({"PUBLIC_BASE_URL": "https://[::]"}, "loopback"),
+        ({"PUBLIC_BASE_URL": "https://[::ffff:127.0.0.1]"}, "loopback"),
+        ({"PUBLIC_BASE_URL": "https://0.0.0.0"}, "loopback"),
+        ({"PUBLIC_BASE_URL": "https://0"}, "loopback"),
+        ({"PUBLIC_BASE_URL": "https://127.1"}, "loopback"),
+        ({"PUBLIC_BASE_URL": "https://0x7f.1"}, "loopback"),
+        ({"PUBLIC_BASE_URL": "https://2130706433"}, "loopback"),
+        ({"PUBLIC_BASE_URL": "https://LOCALHOST"}, "loopback"),
+        ({"PUBLIC_BASE_URL": "https://localhost."}, "loopback"),
+        ({"PUBLIC_BASE_URL": "https://app.localhost"}, "loopback"),
     ],
 )
 def test_production_refuses_unsafe_settings(app_config, settings, refused):
     config = {**app_config, **PRODUCTION, **settings}
     if refused:
-        with pytest.raises(ConfigError):
+        with pytest.raises(ConfigError, match=refused):
             create_app(config)
     else:
         assert create_app(config).config["SESSION_COOKIE_NAME"] == "__Host-sop-session"
+
+
+@pytest.mark.parametrize(
+    ("environment", "exit_code", "said"),
+    [
+        ("prod", 2, "SOP_PORTAL_ENV='prod' is not valid"),
+        ("staging", 2, "SOP_PORTAL_ENV='staging' is not valid"),
+        ("production", 2, "refused in production mode"),
+    ],
+)
+def test_demo_is_refused_outside_development(tmp_path, environment, exit_code, said):
+    from gate.cli import main
+
+    result = CliRunner().invoke(main, ["demo"], env={
+        "SOP_PORTAL_ENV": environment, "SECRET_KEY": GOOD_KEY,
+        "PUBLIC_BASE_URL": "https://portal.example",
+        "SOP_PORTAL_INSTANCE": str(tmp_path / "instance"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"})
+    assert result.exit_code == exit_code
+    assert said in result.output
+    assert "password" not in result.stdout.lower()
+
+
+@pytest.mark.parametrize(
+    ("settings", "host", "status"),
+    [
+        (PRODUCTION, "portal.example", 200),
+        (PRODUCTION, "evil.example", 400),
+        (PRODUCTION, "127.0.0.1", 400),
+        ({**PRODUCTION, "TRUSTED_HOSTS": ["portal.example", "127.0.0.1"]}, "127.0.0.1", 200),
+        ({}, "anything.example", 200),  # development answers any Host
+    ],
+)
+def test_production_answers_only_its_public_host(app_config, settings, host, status):
+    app = create_app({**app_config, **settings})
+    assert app.test_client().get("/auth/login", headers={"Host": host}).status_code == status
+
+
+@pytest.mark.parametrize(
+    ("path", "location"),
+    [("/members", "/members/"), ("/members?x=1", "/members/?x=1"), ("/auth/logout", "/")],
+)
+def test_redirects_never_echo_the_host_header(app_config, path, location):
+    app = create_app(app_config)
+    response = app.test_client().get(path, headers={"Host": "evil.example"})
+    assert response.status_code in (301, 302, 308)
+    assert response.headers["Location"] == location
+    assert "evil" not in response.headers["Location"]
 
 
 def test_sop_portal_serve_refuses_the_default_secret(tmp_path):
@@ -55,6 +128,36 @@ def test_sop_portal_serve_refuses_the_default_secret(tmp_path):
 def test_trusted_hosts(app_config, host, status):
     app = create_app({**app_config, "TRUSTED_HOSTS": ["portal.example", ".portal.example"]})
     assert app.test_client().get("/auth/login", headers={"Host": host}).status_code == status
+
+
+@pytest.mark.parametrize(
+    ("option", "trusted"),
+    [("--forwarded-allow-ips", ""), ("--bind", "127.0.0.1:8000")],
+)
+def test_gunicorn_trusts_no_forwarding_header_itself(option, trusted):
+    from gate.cli import gunicorn_argv
+
+    argv = gunicorn_argv("127.0.0.1", 8000, 2)
+    assert argv[argv.index(option) + 1] == trusted
+
+
+@pytest.mark.slow
+def test_forwarded_proto_from_loopback_is_not_trusted_by_default(tmp_path, site_dir):
+    """Under ``sop-portal serve`` with TRUSTED_PROXIES=0, X-Forwarded-Proto changes nothing."""
+    from tests import servers
+
+    env = servers.sop_env({
+        "SOP_PORTAL_INSTANCE": str(tmp_path / "instance"), "SITE_DIR": str(site_dir),
+        "MEMBERS_SITE_DIR": str(site_dir.parent / "members-site"),
+        "OUTBOX_DIR": str(tmp_path / "outbox")})
+    servers.run_cli(env, "db", "upgrade")
+    with servers.gunicorn(env, log_dir=tmp_path, workers=1) as gate:
+        for proto, hsts in (("https", None), ("", None)):
+            headers = {"X-Forwarded-Proto": proto} if proto else {}
+            reply = servers.HttpClient(gate.url).get("/auth/login", headers=headers)
+            assert reply.status == 200
+            assert reply.header("Strict-Transport-Security") is hsts
+            assert "Secure" not in (reply.header("Set-Cookie") or "")
 
 
 @pytest.mark.parametrize(("proxies", "recorded"), [(0, "127.0.0.1"), (1, "203.0.113.7")])

@@ -274,6 +274,37 @@ def test_asvs_1_2_10_audit_export_escapes_formulas_and_controls(app, runner, sta
             assert "\r" not in cell and "\n" not in cell
 
 
+@pytest.mark.asvs("1.2.10")
+@pytest.mark.parametrize(
+    ("email", "separator"),
+    [
+        ("x;=1+1;", ";"),  # the attack run's finding
+        ("x,+cmd|' /C calc'!A0", ","),
+        ("x|@SUM(1)", "|"),
+        ("x\t-2+3", "\t"),
+        ("x; =1+1", ";"),
+        ("plain@example.com", ";"),  # nothing to neutralise: exported as it was
+    ],
+)
+def test_asvs_1_2_10_audit_export_survives_any_split(app, runner, email, separator):
+    """Every text field is quoted; no cell starts a formula whichever separator is used."""
+    from gate import audit
+
+    with app.app_context():
+        audit.record("signin", outcome="failed", email=email, target="password")
+    result = runner.invoke(args=["audit", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    header, line = result.output.splitlines()[:2]
+    assert header.startswith('"at","user_id","email"')
+    fields = line.split('","')
+    assert line.startswith('"') and line.endswith('"') and len(fields) == 8  # user_id empty
+    assert "\t" not in line  # control characters are escaped (\\x09) before export
+    for cell in (part.strip(' "') for part in line.split(separator)):
+        assert not cell.startswith(("=", "+", "-", "@")), (cell, line)
+    if email.startswith("plain"):
+        assert f'"{email}"' in line
+
+
 # --- the audit trail --------------------------------------------------------------------------
 
 

@@ -130,3 +130,45 @@ def test_asvs_15_3_5_unknown_api_paths_are_json_404(client, path):
     response = client.get(path)
     assert_clean(response)
     assert response.status_code == 404
+
+
+# --- malformed request bodies on the sign-in forms and the webhook (DESIGN.md "Sign-in details")
+
+DEEP_JSON = "[" * 100_000 + "]" * 100_000
+WEBHOOK_SECRET = "webhook-secret-for-the-input-tests"
+
+
+@pytest.mark.asvs("2.2.1")
+@pytest.mark.parametrize("path", ["/auth/login", "/auth/link", "/auth/reset", "/hooks/fluentcrm"])
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        (DEEP_JSON, 400),
+        ('{"email": ' + "[" * 50_000 + "]" * 50_000 + "}", 400),
+        ("[1, 2]", 400),
+        ('"just a string"', 400),
+        ('{"email": {"nested": "object"}, "password": ["a"]}', 400),
+        ('{"email": 12, "password": null}', 400),
+        ("{not json", 400),
+        ('{"email": "nobody@example.com", "password": "whatever it is 1",'
+         ' "status": "unsubscribed"}', 200),  # well formed
+    ],
+)
+def test_asvs_2_2_1_malformed_json_bodies_are_400(app_config, path, body, status, caplog):
+    """Deep, wrong-typed or broken JSON answers 400 and logs no traceback (never a 500)."""
+    import logging
+
+    from gate import create_app
+    from tests.security.helpers import csrf_token
+
+    app = create_app({**app_config, "FLUENTCRM_WEBHOOK_SECRET": WEBHOOK_SECRET})
+    client = app.test_client()
+    headers = {"Content-Type": "application/json", "X-Webhook-Secret": WEBHOOK_SECRET}
+    if path.startswith("/auth/"):
+        headers["X-CSRFToken"] = csrf_token(client, path)
+    caplog.set_level(logging.INFO)
+    response = client.post(path, data=body, headers=headers)
+    assert_clean(response)
+    assert response.status_code == status, response.get_data()[:300]
+    assert "Traceback" not in caplog.text
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

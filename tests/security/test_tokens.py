@@ -234,7 +234,8 @@ def test_asvs_8_3_2_a_subscriber_removed_after_the_link_was_sent_is_refused(app,
 @pytest.fixture
 def production_config(app_config):
     """Production mode (set before the app is made: request this fixture first)."""
-    app_config.update(SOP_PORTAL_ENV="production", PUBLIC_BASE_URL="https://portal.example.org")
+    app_config.update(SOP_PORTAL_ENV="production", PUBLIC_BASE_URL="https://portal.example.org",
+                      TRUSTED_HOSTS=["portal.example.org", "localhost"])  # the test client's
     return app_config
 
 

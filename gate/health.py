@@ -1,0 +1,60 @@
+"""``/healthz`` checks beyond the database: the rate limiter's storage and the mail queue.
+
+Each check raises :class:`Unhealthy` naming what is wrong; ``/healthz`` lists every failing
+check with a 503, so a load balancer or a monitor notices a stopped Redis or a mail queue
+that no worker empties. The database check lives with the database (:mod:`gate.db`).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask, current_app
+from sqlalchemy import func, select
+
+from gate.models import MailMessage, utcnow
+
+DEFAULT_MAIL_QUEUE_MAX_AGE = 15 * 60
+"""Seconds a queued message may wait before ``/healthz`` reports the mail queue."""
+
+
+class Unhealthy(RuntimeError):
+    """A dependency is down; the message says which and how."""
+
+
+def limiter_storage() -> None:
+    """The rate limiter's shared storage (Redis) answers; the memory store always does."""
+    from gate.extensions import limiter
+
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return
+    try:
+        alive = bool(limiter.storage.check())
+    except Exception as exc:  # noqa: BLE001 - any storage failure is "down"
+        raise Unhealthy(f"rate-limit storage unreachable ({type(exc).__name__})") from None
+    if not alive:
+        raise Unhealthy("rate-limit storage unreachable (limits are kept per process)")
+
+
+def mail_queue() -> None:
+    """No queued message is older than ``MAIL_QUEUE_MAX_AGE`` seconds (a worker sends them)."""
+    from gate.db import get_session
+
+    limit = int(current_app.config.get("MAIL_QUEUE_MAX_AGE", DEFAULT_MAIL_QUEUE_MAX_AGE))
+    oldest = get_session().scalar(
+        select(func.min(MailMessage.created_at)).where(MailMessage.status == "queued")
+    )
+    if oldest is not None and utcnow() - oldest > timedelta(seconds=limit):
+        age = int((utcnow() - oldest).total_seconds())
+        raise Unhealthy(f"the oldest queued mail waits for {age} s (more than {limit} s): "
+                        "is `sop-portal mail worker` running and SMTP reachable?")
+
+
+def init_app(app: Flask) -> None:
+    """Add the checks to ``/healthz`` (once per process)."""
+    from gate import site
+
+    app.config.setdefault("MAIL_QUEUE_MAX_AGE", DEFAULT_MAIL_QUEUE_MAX_AGE)
+    for check in (limiter_storage, mail_queue):
+        if check not in site.health_checks:
+            site.health_checks.append(check)
