@@ -18,6 +18,7 @@ from flask import (
     Flask,
     Response,
     current_app,
+    flash,
     g,
     redirect,
     render_template,
@@ -57,11 +58,11 @@ FAILED_SIGN_IN = "The email or password is not right."
 
 # ---- rate-limit helpers (Flask-Limiter runs them before the view) ----
 
-def _limit(key: str) -> Callable[[], str]:
+def config_limit(key: str) -> Callable[[], str]:
     return lambda: str(current_app.config[key])
 
 
-def _form_email_key(prefix: str) -> Callable[[], str]:
+def form_email_key(prefix: str) -> Callable[[], str]:
     def key() -> str:
         try:
             return f"{prefix}:{accounts.normalise_email(request.form.get('email', ''))}"
@@ -86,7 +87,14 @@ def _config() -> Any:
 
 
 def _page(template: str, status: int = 200, **context: Any) -> Response:
+    context.setdefault("button_form", ButtonForm())
     return Response(render_template(template, **context), status=status, mimetype="text/html")
+
+
+def _signed_in(user: User, how: str) -> None:
+    """Start the session and say so on the next page (``/auth/status`` notices)."""
+    sessions.sign_in(user, method=how)
+    flash(f"You are signed in as {user.email}.")
 
 
 def _next_target(value: object) -> str:
@@ -134,10 +142,10 @@ def _no_store(response: Response) -> Response:
 # ---- password sign-in ----
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_limit("LOGIN_LIMIT_PER_IP"), methods=["POST"], scope="login-ip")
+@limiter.limit(config_limit("LOGIN_LIMIT_PER_IP"), methods=["POST"], scope="login-ip")
 @limiter.limit(
-    _limit("LOGIN_FAILURES_PER_ACCOUNT"),
-    key_func=_form_email_key("login"),
+    config_limit("LOGIN_FAILURES_PER_ACCOUNT"),
+    key_func=form_email_key("login"),
     methods=["POST"],
     deduct_when=_failed,
     scope="login-account",
@@ -165,6 +173,7 @@ def login() -> ResponseReturnValue:
     if passwords.needs_rehash(user.password_hash or "", config):
         user.password_hash = passwords.hash_password(form.password.data, config)
     sessions.sign_in(user, remember=bool(form.remember.data), method="password")
+    flash(f"You are signed in as {user.email}.")
     audit.record("signin", user=user, target="password")
     return redirect(_next_target(form.next.data))
 
@@ -179,6 +188,7 @@ def logout() -> ResponseReturnValue:
     if current_user.is_authenticated:
         audit.record("signout", user=current_user._get_current_object(), target="this-browser")
     sessions.end_current()
+    flash("You are signed out.")
     return redirect("/")
 
 
@@ -190,12 +200,13 @@ def logout_everywhere() -> ResponseReturnValue:
     accounts.revoke_sessions(user, get_session())
     audit.record("signout", user=user, target="everywhere")
     sessions.end_current()
+    flash("You are signed out on every browser and device.")
     return redirect("/")
 
 
 @bp.route("/password", methods=["GET", "POST"])
 @limiter.limit(
-    _limit("LOGIN_FAILURES_PER_ACCOUNT"),
+    config_limit("LOGIN_FAILURES_PER_ACCOUNT"),
     key_func=_user_key,
     methods=["POST"],
     deduct_when=_failed,
@@ -250,10 +261,10 @@ def _apply_new_password(form: SetPasswordForm, user: User) -> bool:
 # validates the CSRF token itself: a POST without a valid token is still a 400.
 
 @bp.route("/link", methods=["GET", "POST"])
-@limiter.limit(_limit("LINK_LIMIT_PER_IP"), methods=["POST"], scope="link-ip")
+@limiter.limit(config_limit("LINK_LIMIT_PER_IP"), methods=["POST"], scope="link-ip")
 @limiter.limit(
-    _limit("LINK_LIMIT_PER_EMAIL"),
-    key_func=_form_email_key("link"),
+    config_limit("LINK_LIMIT_PER_EMAIL"),
+    key_func=form_email_key("link"),
     methods=["POST"],
     scope="link-email",
 )
@@ -285,11 +296,14 @@ def link_request() -> ResponseReturnValue:
 
 @bp.route("/link/<token>", methods=["GET", "POST"])
 @csrf.exempt  # the form checks its own token (see "Token pages")
-@limiter.limit(_limit("TOKEN_LIMIT_PER_IP"), methods=["POST"], scope="token-ip")
+@limiter.limit(config_limit("TOKEN_LIMIT_PER_IP"), methods=["POST"], scope="token-ip")
 def link_confirm(token: str) -> ResponseReturnValue:
     """GET (and HEAD) show a confirmation button; only its POST uses the link and signs in."""
     db = get_session()
     check = tokens.check(db, token, "link", _config(), utcnow())
+    if not check.ok and current_user.is_authenticated:  # used already, by this reader: go on
+        audit.record("link.redeem", outcome=check.status.value, target="link")
+        return redirect(_next_target(request.args.get("next")))
     if not check.ok:
         return _token_refused(check, "link")
     form = ConfirmForm()
@@ -305,7 +319,7 @@ def link_confirm(token: str) -> ResponseReturnValue:
     if not tokens.consume(db, check.jti, utcnow()):
         db.rollback()
         return _token_refused(tokens.TokenCheck(tokens.TokenStatus.USED), "link")
-    sessions.sign_in(user, method="link")
+    _signed_in(user, "link")
     audit.record("signin", user=user, target="link")
     return redirect(_next_target(form.next.data))
 
@@ -331,14 +345,14 @@ def _set_password_page(token: str, purpose: str) -> ResponseReturnValue:
     if not tokens.consume(db, check.jti, utcnow()):
         db.rollback()
         return _token_refused(tokens.TokenCheck(tokens.TokenStatus.USED), purpose)
-    sessions.sign_in(user, method=purpose)
+    _signed_in(user, purpose)
     audit.record("password.set", user=user, target=purpose)
     return redirect(_next_target(""))
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 @csrf.exempt  # the form checks its own token (see "Token pages")
-@limiter.limit(_limit("TOKEN_LIMIT_PER_IP"), methods=["POST"], scope="token-ip")
+@limiter.limit(config_limit("TOKEN_LIMIT_PER_IP"), methods=["POST"], scope="token-ip")
 def invite(token: str) -> ResponseReturnValue:
     """Accept an invitation: choose a password."""
     return _set_password_page(token, "invite")
@@ -346,17 +360,17 @@ def invite(token: str) -> ResponseReturnValue:
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 @csrf.exempt  # the form checks its own token (see "Token pages")
-@limiter.limit(_limit("TOKEN_LIMIT_PER_IP"), methods=["POST"], scope="token-ip")
+@limiter.limit(config_limit("TOKEN_LIMIT_PER_IP"), methods=["POST"], scope="token-ip")
 def reset_confirm(token: str) -> ResponseReturnValue:
     """Use a reset link: choose a new password."""
     return _set_password_page(token, "reset")
 
 
 @bp.route("/reset", methods=["GET", "POST"])
-@limiter.limit(_limit("LINK_LIMIT_PER_IP"), methods=["POST"], scope="reset-ip")
+@limiter.limit(config_limit("LINK_LIMIT_PER_IP"), methods=["POST"], scope="reset-ip")
 @limiter.limit(
-    _limit("LINK_LIMIT_PER_EMAIL"),
-    key_func=_form_email_key("reset"),
+    config_limit("LINK_LIMIT_PER_EMAIL"),
+    key_func=form_email_key("reset"),
     methods=["POST"],
     scope="reset-email",
 )
