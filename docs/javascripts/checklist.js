@@ -6,7 +6,7 @@
  * `<div class="sop-checklist-tools" data-sop-checklist></div>`). The task-list boxes of that
  * page, which Markdown renders disabled, become real check boxes; their ticks are kept in this
  * browser's local storage (per page), and the tools element gets "Print" and "Clear the ticks"
- * buttons. Nothing leaves the browser.
+ * buttons. Nothing leaves the browser. (docs/javascripts/a11y.js names each box by its item.)
  */
 (function () {
   "use strict";
@@ -39,11 +39,6 @@
     return index + ":" + text;
   }
 
-  function itemLabel(box) {
-    var item = box.closest("li");
-    return item ? item.textContent.replace(/\s+/g, " ").trim().slice(0, 120) : "Done";
-  }
-
   function button(text, onClick) {
     var node = document.createElement("button");
     node.type = "button";
@@ -65,7 +60,6 @@
       var key = itemKey(box, index);
       box.disabled = false;
       box.removeAttribute("disabled");
-      box.setAttribute("aria-label", itemLabel(box));
       box.checked = Boolean(state[key]);
       box.addEventListener("change", function () {
         var current = load();

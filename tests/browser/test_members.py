@@ -125,7 +125,7 @@ def test_an_anonymous_reader_signs_in_and_returns_to_the_page(page, demo, who, t
         sign_in_with_password(page, user.email, user.password)
     else:
         user = demo.user("subscriber", "newsletter:payments")
-        page.get_by_role("link", name="Get a sign-in link by email").click()
+        page.get_by_role("link", name="Email me a sign-in link").click()
         page.wait_for_url(re.compile(r"/auth/link"))
         sign_in_with_link(page, demo, user.email)
     page.wait_for_url(lambda url: urlsplit(url).path == lands_on)
