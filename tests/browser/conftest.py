@@ -108,6 +108,10 @@ def portal(tmp_path_factory: pytest.TempPathFactory,
         "RESTRICTED_DIR": str(servers.ROOT / "restricted"),
         "SMTP_URL": smtp_server.url,
         "OUTBOX_DIR": str(folder / "outbox"),
+        # Raised on purpose: the browser tests sign the same demo users in many times a minute.
+        "LOGIN_LIMIT_PER_IP": "600/minute",
+        "LINK_LIMIT_PER_IP": "600/hour",
+        "LINK_LIMIT_PER_EMAIL": "100/15 minutes",
     })
     servers.run_cli(env, "db", "upgrade")
     admin = servers.portal_app(env)
