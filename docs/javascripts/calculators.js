@@ -66,6 +66,13 @@
     return match ? humanDate(match[1]) + "," + NBSP + match[2] : iso;
   }
 
+  /* "November 18, 2026" in a sentence never breaks across lines. */
+  var SPELLED_DATE = new RegExp("(" + MONTH_NAMES.join("|") + ") (\\d{1,2}), (\\d{4})", "g");
+
+  function keepDatesTogether(sentence) {
+    return String(sentence || "").replace(SPELLED_DATE, "$1" + NBSP + "$2," + NBSP + "$3");
+  }
+
   /* The account type as the form's list names it ("Debit order"), not its code. */
   function accountTypeName(form, code) {
     var select = form.elements.namedItem("account_type");
@@ -263,7 +270,7 @@
     var rows = { "proration": prorationRows, "fee-change": feeChangeRows, "due-date": dueDateRows };
     rows[kind](list, body, widget.querySelector("form"));
     result.appendChild(list);
-    result.appendChild(element("p", "sop-calc__explanation", body.explanation));
+    result.appendChild(element("p", "sop-calc__explanation", keepDatesTogether(body.explanation)));
     result.hidden = false;
   }
 

@@ -204,6 +204,9 @@ def test_due_date_results_in_words_and_dates_that_do_not_wrap(page, width):
             assert date_text in cell.inner_text().replace("\xa0", " ")
             assert " " not in re.search(r"\w{3},\s\w{3}\s\d{1,2},\s\d{4}",
                                         cell.inner_text()).group(0)  # non-breaking spaces
+    explanation = widget.locator(".sop-calc__explanation").inner_text()
+    assert "November\xa018,\xa02026" in explanation
+    assert not re.search(r"[A-Z][a-z]+ \d{1,2}, \d{4}", explanation)  # no breakable date
     widget.locator(".sop-calc__result").scroll_into_view_if_needed()
     look(page, "due-date-result", width)
 
