@@ -86,7 +86,8 @@ def _config() -> Any:
     return current_app.config
 
 
-def _page(template: str, status: int = 200, **context: Any) -> Response:
+def render_page(template: str, status: int = 200, **context: Any) -> Response:
+    """A gate page (HTML) from ``template``; a sign-out button form is always at hand."""
     context.setdefault("button_form", ButtonForm())
     return Response(render_template(template, **context), status=status, mimetype="text/html")
 
@@ -107,7 +108,8 @@ def public_url(path: str, next_path: str = "") -> str:
     return str(_config()["PUBLIC_BASE_URL"]).rstrip("/") + path + query
 
 
-def _email_or_none(form: Any) -> str | None:
+def email_or_none(form: Any) -> str | None:
+    """The form's email, normalised; None with the reason added to the field's errors."""
     try:
         return accounts.normalise_email(form.email.data or "")
     except AccountError as exc:
@@ -117,7 +119,7 @@ def _email_or_none(form: Any) -> str | None:
 
 def _token_refused(check: tokens.TokenCheck, purpose: str) -> Response:
     audit.record(f"{purpose}.redeem", outcome=check.status.value, target=purpose)
-    return _page("auth/token_invalid.html", 400, reason=check.status.value, purpose=purpose)
+    return render_page("auth/token_invalid.html", 400, reason=check.status.value, purpose=purpose)
 
 
 def _subscriber_may_sign_in(user: User | None) -> bool:
@@ -155,10 +157,10 @@ def login() -> ResponseReturnValue:
     form = LoginForm()
     if request.method != "POST":  # GET and HEAD
         form.next.data = safe_next(request.args.get("next"), default="")
-        return _page("auth/login.html", form=form)
+        return render_page("auth/login.html", form=form)
     if not form.validate_on_submit():
-        return _page("auth/login.html", 400, form=form)
-    email = _email_or_none(form)
+        return render_page("auth/login.html", 400, form=form)
+    email = email_or_none(form)
     user = accounts.find_user(get_session(), email) if email else None
     config = _config()
     if _password_user(user) and user is not None and user.password_hash:
@@ -169,7 +171,7 @@ def login() -> ResponseReturnValue:
         g.auth_failed = True
         audit.record("signin", outcome="failed", email=email or form.email.data or "",
                      target="password")
-        return _page("auth/login.html", 200, form=form, failed=FAILED_SIGN_IN)
+        return render_page("auth/login.html", 200, form=form, failed=FAILED_SIGN_IN)
     if passwords.needs_rehash(user.password_hash or "", config):
         user.password_hash = passwords.hash_password(form.password.data, config)
     sessions.sign_in(user, remember=bool(form.remember.data), method="password")
@@ -184,7 +186,7 @@ def logout() -> ResponseReturnValue:
     if request.method != "POST":  # GET and HEAD
         if not current_user.is_authenticated:
             return redirect("/")
-        return _page("auth/logout.html", form=ButtonForm())
+        return render_page("auth/logout.html", form=ButtonForm())
     if current_user.is_authenticated:
         audit.record("signout", user=current_user._get_current_object(), target="this-browser")
     sessions.end_current()
@@ -217,22 +219,23 @@ def change_password() -> ResponseReturnValue:
     """Change the password (current one first); every other session of the user ends."""
     user = get_session().get(User, current_user.id)
     if user is None or not user.has_password:
-        return _page("auth/message.html", 403, title="No password to change",
+        return render_page("auth/message.html", 403, title="No password to change",
                      message="Subscribers sign in with an emailed link and have no password.")
     form = ChangePasswordForm()
     if not form.validate_on_submit():
-        return _page("auth/password.html", 400 if request.method == "POST" else 200, form=form)
+        status = 400 if request.method == "POST" else 200
+        return render_page("auth/password.html", status, form=form)
     config = _config()
     if not passwords.verify_password(user.password_hash or "", form.current_password.data, config):
         g.auth_failed = True
         audit.record("password.change", user=user, outcome="failed")
         form.current_password.errors = ["The current password is not right."]
-        return _page("auth/password.html", 400, form=form)
+        return render_page("auth/password.html", 400, form=form)
     if not _apply_new_password(form, user):
-        return _page("auth/password.html", 400, form=form)
+        return render_page("auth/password.html", 400, form=form)
     sessions.sign_in(user, method="password")
     audit.record("password.change", user=user)
-    return _page("auth/message.html", title="Password changed",
+    return render_page("auth/message.html", title="Password changed",
                  message="Your password is changed and your other sessions are signed out.")
 
 
@@ -273,10 +276,10 @@ def link_request() -> ResponseReturnValue:
     form = EmailForm()
     if request.method != "POST":  # GET and HEAD
         form.next.data = safe_next(request.args.get("next"), default="")
-        return _page("auth/link_request.html", form=form)
-    email = _email_or_none(form) if form.validate_on_submit() else None
+        return render_page("auth/link_request.html", form=form)
+    email = email_or_none(form) if form.validate_on_submit() else None
     if email is None:
-        return _page("auth/link_request.html", 400, form=form)
+        return render_page("auth/link_request.html", 400, form=form)
     db = get_session()
     user = accounts.find_user(db, email)
     if _subscriber_may_sign_in(user) and user is not None:
@@ -291,7 +294,7 @@ def link_request() -> ResponseReturnValue:
         mail.dispatch()
     else:
         audit.record("link.request", email=email, outcome="ignored")
-    return _page("auth/check_email.html", what="a sign-in link")
+    return render_page("auth/check_email.html", what="a sign-in link")
 
 
 @bp.route("/link/<token>", methods=["GET", "POST"])
@@ -309,13 +312,13 @@ def link_confirm(token: str) -> ResponseReturnValue:
     form = ConfirmForm()
     if request.method != "POST":  # GET and HEAD
         form.next.data = safe_next(request.args.get("next"), default="")
-        return _page("auth/link_confirm.html", form=form)
+        return render_page("auth/link_confirm.html", form=form)
     if not form.validate_on_submit():
-        return _page("auth/link_confirm.html", 400, form=form)
+        return render_page("auth/link_confirm.html", 400, form=form)
     user = db.get(User, check.user_id)
     if not _subscriber_may_sign_in(user) or user is None:
         audit.record("link.redeem", outcome="refused", email=user.email if user else "")
-        return _page("auth/token_invalid.html", 400, reason="refused", purpose="link")
+        return render_page("auth/token_invalid.html", 400, reason="refused", purpose="link")
     if not tokens.consume(db, check.jti, utcnow()):
         db.rollback()
         return _token_refused(tokens.TokenCheck(tokens.TokenStatus.USED), "link")
@@ -335,13 +338,13 @@ def _set_password_page(token: str, purpose: str) -> ResponseReturnValue:
     user = db.get(User, check.user_id)
     if not _password_user(user) or user is None:
         audit.record(f"{purpose}.redeem", outcome="refused", email=user.email if user else "")
-        return _page("auth/token_invalid.html", 400, reason="refused", purpose=purpose)
+        return render_page("auth/token_invalid.html", 400, reason="refused", purpose=purpose)
     form = SetPasswordForm()
     if not form.validate_on_submit():
         status = 400 if request.method == "POST" else 200
-        return _page("auth/set_password.html", status, form=form, purpose=purpose, user=user)
+        return render_page("auth/set_password.html", status, form=form, purpose=purpose, user=user)
     if not _apply_new_password(form, user):
-        return _page("auth/set_password.html", 400, form=form, purpose=purpose, user=user)
+        return render_page("auth/set_password.html", 400, form=form, purpose=purpose, user=user)
     if not tokens.consume(db, check.jti, utcnow()):
         db.rollback()
         return _token_refused(tokens.TokenCheck(tokens.TokenStatus.USED), purpose)
@@ -378,10 +381,10 @@ def reset_request() -> ResponseReturnValue:
     """Ask for a password reset link; the answer is the same for every address."""
     form = EmailForm()
     if request.method != "POST":  # GET and HEAD
-        return _page("auth/reset_request.html", form=form)
-    email = _email_or_none(form) if form.validate_on_submit() else None
+        return render_page("auth/reset_request.html", form=form)
+    email = email_or_none(form) if form.validate_on_submit() else None
     if email is None:
-        return _page("auth/reset_request.html", 400, form=form)
+        return render_page("auth/reset_request.html", 400, form=form)
     db = get_session()
     user = accounts.find_user(db, email)
     if _password_user(user) and user is not None:
@@ -390,7 +393,7 @@ def reset_request() -> ResponseReturnValue:
         mail.dispatch()
     else:
         audit.record("reset.request", email=email, outcome="ignored")
-    return _page("auth/check_email.html", what="a link to choose a new password")
+    return render_page("auth/check_email.html", what="a link to choose a new password")
 
 
 def send_token_mail(user: User, purpose: str) -> None:

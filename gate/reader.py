@@ -19,15 +19,13 @@ from flask import (
     current_app,
     get_flashed_messages,
     jsonify,
-    render_template,
     request,
 )
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from gate import access_requests, accounts, mail
-from gate.accounts import AccountError
-from gate.auth import config_limit, form_email_key
+from gate import access_requests, mail
+from gate.auth import config_limit, email_or_none, form_email_key, render_page
 from gate.auth_forms import AccessRequestForm, ButtonForm
 from gate.config import resolve_path
 from gate.db import get_session
@@ -62,13 +60,6 @@ class Link:
     title: str
     url: str
     kind: str
-
-
-def _page(template: str, status: int = 200, **context: Any) -> Response:
-    response = Response(render_template(template, **context), status=status,
-                        mimetype="text/html")
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def audience_words(audience: str, account_name: str | None) -> str:
@@ -119,6 +110,13 @@ def member_links() -> list[Link]:
     ]
 
 
+@bp.after_request
+def _no_store(response: Response) -> Response:
+    """The reader's pages and status are never cached."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.get("/status")
 def status() -> Response:
     """``{"signed_in", "email", "account_url", "notices"}``, never stored by any cache."""
@@ -129,7 +127,6 @@ def status() -> Response:
         account_url=ACCOUNT_URL,
         notices=get_flashed_messages(),
     )
-    response.headers["Cache-Control"] = "no-store"
     response.vary.add("Cookie")
     return response
 
@@ -141,7 +138,7 @@ def account() -> ResponseReturnValue:
     user = get_session().get(User, current_user.id)
     if user is None:  # deleted between the loader and here
         return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
-    return _page(
+    return render_page(
         "auth/account.html", user=user, access=what_you_can_open(user, datetime.now(UTC)),
         links=member_links(), form=ButtonForm(),
     )
@@ -165,22 +162,17 @@ def request_access() -> ResponseReturnValue:
         form.wanted.data = request.args.get("wanted", "")[:500]
         if current_user.is_authenticated:
             form.email.data = current_user.email
-        return _page("auth/request_access.html", form=form)
-    email = None
-    if form.validate_on_submit():
-        try:
-            email = accounts.normalise_email(form.email.data or "")
-        except AccountError as exc:
-            form.email.errors = [*form.email.errors, str(exc)]
+        return render_page("auth/request_access.html", form=form)
+    email = email_or_none(form) if form.validate_on_submit() else None
     if email is None:
-        return _page("auth/request_access.html", 400, form=form)
+        return render_page("auth/request_access.html", 400, form=form)
     db = get_session()
     access_requests.submit(db, access_requests.Request(
         email=email, name=form.name.data or "", wanted=form.wanted.data or "",
         message=form.message.data or "", ip=request.remote_addr or "",
     ), current_app.config)
     mail.dispatch()
-    return _page("auth/request_sent.html", email=email)
+    return render_page("auth/request_sent.html", email=email)
 
 
 def init_app(app: Flask) -> None:
