@@ -2,7 +2,8 @@
 
 A member page's navigation (drawer, sidebar, tabs), its footer's previous/next links and the
 ``<link rel="prev|next">`` of its head name other member pages. Which of those a reader may
-see depends on their grants, so the build wraps each such part in a pair of HTML comments carrying the audiences that open it::
+see depends on their grants, so the build wraps each such part in a pair of HTML comments
+carrying the audiences that open it::
 
     <!--sop:open 7 clients client:demo-client--> <li>...</li> <!--/sop:7-->
 
