@@ -77,7 +77,7 @@ def demo_users(reset_passwords: bool) -> list[dict[str, Any]]:
                                      f"Demo Subscriber ({section})")
         subscriber.password_hash = None
         accounts.set_newsletter_grants(db, subscriber, {section})
-        people.append({"user": subscriber, "password": None, "unchanged": True})
+        people.append({"user": subscriber, "password": None, "unchanged": True})  # nosec B105
     db.flush()
     return [
         {
@@ -96,9 +96,9 @@ def _print_people(people: list[dict[str, Any]]) -> None:
     click.echo("Demo accounts:")
     for person in people:
         if person["role"] == "subscriber":
-            secret = "(no password: one-time link)"
+            secret = "(no password: one-time link)"  # nosec B105 - words, not a password
         elif person["password_unchanged"]:
-            secret = "(password unchanged)"
+            secret = "(password unchanged)"  # nosec B105 - words, not a password
         else:
             secret = person["password"]
         click.echo(f"  {person['role']:<10} {person['email']:<45} {secret}")
