@@ -304,7 +304,8 @@ def link_confirm(token: str) -> ResponseReturnValue:
     """GET (and HEAD) show a confirmation button; only its POST uses the link and signs in."""
     db = get_session()
     check = tokens.check(db, token, "link", _config(), utcnow())
-    if not check.ok and current_user.is_authenticated:  # used already, by this reader: go on
+    if not check.ok and current_user.is_authenticated and request.method != "POST":
+        # Opened again (from the mail) by a reader already signed in: take them on.
         audit.record("link.redeem", outcome=check.status.value, target="link")
         return redirect(_next_target(request.args.get("next")))
     if not check.ok:
