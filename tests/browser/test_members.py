@@ -53,13 +53,14 @@ def header_colour(page) -> str:
 
 def back(page) -> None:
     """The browser's Back button. A history entry that redirects (the sign-out page, once
-    signed out) may abort the navigation Playwright waits for; the page still moves on."""
+    signed out) may abort or detach the navigation Playwright waits for; the page still
+    moves on, and the caller checks where it lands."""
     from playwright.sync_api import Error
 
     try:
         page.go_back()
-    except Error as exc:
-        if "ERR_ABORTED" not in str(exc):
+    except Error as exc:  # the redirect swapped the document while Playwright waited on it
+        if "ERR_ABORTED" not in str(exc) and "Not attached" not in str(exc):
             raise
     page.wait_for_load_state()
 
