@@ -217,18 +217,25 @@ class BusinessCalendar:
             day += timedelta(days=1)
         return tuple(found)
 
+    def covered(self, *, years_before: int = 0, years_after: int = 0) -> tuple[date, date]:
+        """The first and last day a calculation reaching that far around it may start on."""
+        return (date(self.first_year + years_before, 1, 1),
+                date(self.last_year - years_after, 12, 31))
+
+    def coverage_note(self) -> str:
+        """Why dates are bounded: the holiday calendar's years."""
+        return f"the years the {self.name} holiday calendar covers"
+
     def check_covered(self, day: date, *, field: str, text: str, years_before: int = 0,
                       years_after: int = 0) -> None:
         """Refuse a date unless the holiday calendar covers the years around it.
 
         ``years_before`` and ``years_after`` are how far a calculation may reach from ``day``.
         """
-        first, last = self.first_year + years_before, self.last_year - years_after
-        if not first <= day.year <= last:
-            raise InvalidDate(
-                field, text, f"{field} must be between {first}-01-01 and {last}-12-31 "
-                f"(the years the {self.name} holiday calendar covers)"
-            )
+        first, last = self.covered(years_before=years_before, years_after=years_after)
+        if not first <= day <= last:
+            raise InvalidDate(field, text, f"{field} must be between {first.isoformat()} and "
+                              f"{last.isoformat()} ({self.coverage_note()})")
 
     def _step(self, day: date, direction: int) -> date:
         for _ in range(_MAX_STEPS):

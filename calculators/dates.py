@@ -59,25 +59,33 @@ def _too_long(text: str, field: str, example: str) -> InvalidDate:
     return InvalidDate(field, text, f"{field} is too long: expected a value like {example}")
 
 
-def _check_range(day: date, text: str, field: str) -> None:
-    if not MIN_DATE <= day <= MAX_DATE:
+Bounds = tuple[date, date]
+"""The first and last date an input may be, with the reason shown after the range."""
+DEFAULT_BOUNDS: Bounds = (MIN_DATE, MAX_DATE)
+
+
+def _check_range(day: date, text: str, field: str, bounds: Bounds, why: str) -> None:
+    low, high = bounds
+    if not low <= day <= high:
         raise InvalidDate(
-            field, text, f"{field} must be between {MIN_DATE.isoformat()} and "
-            f"{MAX_DATE.isoformat()}"
+            field, text, f"{field} must be between {low.isoformat()} and {high.isoformat()}"
+            + (f" ({why})" if why else "")
         )
 
 
-def _real_date(year: str, month: str, day: str, text: str, field: str) -> date:
+def _real_date(year: str, month: str, day: str, text: str, field: str,
+               bounds: Bounds = DEFAULT_BOUNDS, why: str = "") -> date:
     try:
         value = date(int(year), int(month), int(day))
     except ValueError:
         raise InvalidDate(field, text, f"{field} is not a real calendar date: {text}") from None
-    _check_range(value, text, field)
+    _check_range(value, text, field, bounds, why)
     return value
 
 
-def parse_date(text: str, *, field: str) -> date:
-    """An ISO date ``YYYY-MM-DD`` between MIN_DATE and MAX_DATE."""
+def parse_date(text: str, *, field: str, bounds: Bounds = DEFAULT_BOUNDS, why: str = "") -> date:
+    """An ISO date ``YYYY-MM-DD`` within ``bounds`` (MIN_DATE to MAX_DATE unless narrower;
+    ``why`` says where a narrower range comes from, in the message)."""
     raw = text.strip()
     if not raw:
         raise InvalidDate(field, text, f"{field} is empty: expected a date like 2026-01-07")
@@ -87,7 +95,7 @@ def parse_date(text: str, *, field: str) -> date:
     if match is None:
         raise InvalidDate(field, text, f"{field} must be a date like 2026-01-07 (YYYY-MM-DD)")
     year, month, day = match.groups()
-    return _real_date(year, month, day, text, field)
+    return _real_date(year, month, day, text, field, bounds, why)
 
 
 def parse_month(text: str, *, field: str) -> tuple[int, int]:
@@ -100,10 +108,12 @@ def parse_month(text: str, *, field: str) -> tuple[int, int]:
     return value.year, value.month
 
 
-def parse_datetime(text: str, *, field: str, tz: tzinfo) -> datetime:
+def parse_datetime(text: str, *, field: str, tz: tzinfo, bounds: Bounds = DEFAULT_BOUNDS,
+                   why: str = "") -> datetime:
     """An ISO date-time, returned as an aware date-time in ``tz``.
 
     Without an offset the time is local time in ``tz``; ``Z`` or ``±HH:MM`` give the offset.
+    ``bounds`` and ``why`` as for :func:`parse_date` (checked on the date as written).
     """
     raw = text.strip()
     example = "2026-11-18T10:00"
@@ -118,7 +128,7 @@ def parse_datetime(text: str, *, field: str, tz: tzinfo) -> datetime:
             "2026-11-18T10:00+02:00 (YYYY-MM-DDTHH:MM, optional seconds and offset)"
         )
     year, month, day, hour, minute, second, fraction, offset = match.groups()
-    day_value = _real_date(year, month, day, text, field)
+    day_value = _real_date(year, month, day, text, field, bounds, why)
     try:
         clock = datetime(
             day_value.year, day_value.month, day_value.day, int(hour), int(minute),

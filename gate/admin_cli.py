@@ -1,4 +1,4 @@
-"""Admin commands: ``db upgrade``, ``db revision``, ``demo``, ``users``, ``audit``, ``mail``.
+"""Admin commands: ``db upgrade``, ``db revision``, ``users ...``, ``audit``, ``mail ...``.
 
 Every command changes the database through :mod:`gate.accounts` and records an audit event.
 Bad input (unknown user, unknown audience, bad role, bad date) exits 2 with one line on
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import tomllib
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -19,17 +18,14 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from gate import accounts, audit, mail, passwords
+from gate import accounts, audit, mail
 from gate import db as database
 from gate.accounts import AccountError
-from gate.config import is_production, resolve_path
+from gate.config import resolve_path
 from gate.db import get_session
 from gate.models import User
 
 DEFAULT_ACCOUNT_TYPES = frozenset({"eft", "weekly_retainer", "debit_order"})
-DEMO_ACCOUNT = "Demo Client"
-DEMO_STAFF = "staff@demo.example.com"
-DEMO_CLIENT = "client@demo.example.com"
 
 
 def _fail(message: str) -> None:
@@ -62,80 +58,6 @@ def db_revision(message: str) -> None:
     except database.SchemaError as exc:
         _fail(str(exc))
     click.echo(f"wrote {path}: review it, then run `sop-portal db upgrade`")
-
-
-# ---- demo ----
-
-def _demo_subscriber_email(section: str) -> str:
-    return f"{section}@subscriber.demo.example.com"
-
-
-def _refresh_user(email: str, role: str, name: str, account: Any = None) -> User:
-    db = get_session()
-    user = accounts.find_user(db, email)
-    if user is None:
-        user = accounts.create_user(db, email, role, name=name, account=account)
-    user.role, user.name, user.account = role, name, account
-    accounts.reactivate(db, user)
-    accounts.revoke_sessions(user, db)
-    return user
-
-
-def _demo_users() -> list[dict[str, Any]]:
-    db = get_session()
-    config = current_app.config
-    people: list[dict[str, Any]] = []
-    staff = _refresh_user(DEMO_STAFF, "staff", "Demo Staff")
-    account = accounts.ensure_account(db, DEMO_ACCOUNT, "eft")
-    client = _refresh_user(DEMO_CLIENT, "client", "Demo Client User", account)
-    for audience in ("clients", f"client:{account.slug}"):
-        accounts.grant(db, client, audience)
-    for user in (staff, client):
-        password = secrets.token_urlsafe(15)
-        user.password_hash = passwords.hash_password(password, config)
-        people.append({"user": user, "password": password})
-    for section in sorted(accounts.newsletter_sections(config) & {"store-setup", "payments"}):
-        subscriber = _refresh_user(_demo_subscriber_email(section), "subscriber",
-                                   f"Demo Subscriber ({section})")
-        subscriber.password_hash = None
-        accounts.set_newsletter_grants(db, subscriber, {section})
-        people.append({"user": subscriber, "password": None})  # nosec B105
-    db.flush()
-    return [
-        {
-            "email": p["user"].email,
-            "password": p["password"],
-            "role": p["user"].role,
-            "grants": sorted(g.audience for g in p["user"].grants),
-        }
-        for p in people
-    ]
-
-
-@click.command("demo")
-@click.option("--json", "as_json", is_flag=True, help="Print the accounts as JSON.")
-@with_appcontext
-def demo_command(as_json: bool) -> None:
-    """Create or refresh the demo accounts with fresh passwords (refused in production)."""
-    if is_production(current_app.config):
-        _fail("the demo accounts are refused in production mode (SOP_PORTAL_ENV=production)")
-    database.upgrade()
-    people = _demo_users()
-    audit.record("demo.refresh", target=",".join(p["email"] for p in people))
-    if as_json:
-        click.echo(json.dumps(people, indent=2))
-        return
-    base = str(current_app.config["PUBLIC_BASE_URL"]).rstrip("/")
-    click.echo("Demo accounts (passwords are new on every run):")
-    for person in people:
-        secret = person["password"] or "(none: one-time link)"
-        click.echo(f"  {person['role']:<10} {person['email']:<45} {secret}")
-        click.echo(f"  {'':<10} grants: {', '.join(person['grants']) or 'everything (staff)'}")
-    click.echo(f"Clients and staff: sign in at {base}/auth/login with the email and password.")
-    outbox = "the SMTP server" if current_app.config.get("SMTP_URL") else (
-        f"the outbox {resolve_path(str(current_app.config['OUTBOX_DIR']))} and the server log"
-    )
-    click.echo(f"Subscribers: ask for a link at {base}/auth/link; it arrives in {outbox}.")
 
 
 # ---- users ----
@@ -433,5 +355,7 @@ def _alive(pid: int) -> bool:
 
 def init_app(app: Flask) -> None:
     """Register the admin commands on ``app.cli``."""
+    from gate.demo_cli import demo_command
+
     for command in (db_cli, users_cli, mail_cli, demo_command, audit_command):
         app.cli.add_command(command)

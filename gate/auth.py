@@ -25,6 +25,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    flash,
     g,
     redirect,
     render_template,
@@ -65,7 +66,7 @@ FAILED_SIGN_IN = "The email or password is not right."
 
 # ---- rate-limit helpers (Flask-Limiter runs them before the view) ----
 
-def _limit(key: str) -> Callable[[], str]:
+def config_limit(key: str) -> Callable[[], str]:
     return lambda: str(current_app.config[key])
 
 
@@ -78,13 +79,12 @@ def posted_field(name: str) -> str:
     return request.form.get(name, "")
 
 
-def _form_email_key(prefix: str) -> Callable[[], str]:
+def form_email_key(prefix: str) -> Callable[[], str]:
     """The key of a per-(email, client address) limit: the owner elsewhere is never stopped.
 
     Addresses that do not parse share one bucket per client address, so a limit is never
     skipped.
     """
-
     def key() -> str:
         try:
             email = accounts.normalise_email(posted_field("email"))
@@ -109,8 +109,16 @@ def _config() -> Any:
     return current_app.config
 
 
-def _page(template: str, status: int = 200, **context: Any) -> Response:
+def render_page(template: str, status: int = 200, **context: Any) -> Response:
+    """A gate page (HTML) from ``template``; a sign-out button form is always at hand."""
+    context.setdefault("button_form", ButtonForm())
     return Response(render_template(template, **context), status=status, mimetype="text/html")
+
+
+def _signed_in(user: User, how: str) -> None:
+    """Start the session and say so on the next page (``/auth/status`` notices)."""
+    sessions.sign_in(user, method=how)
+    flash(f"You are signed in as {user.email}.")
 
 
 def _next_target(value: object) -> str:
@@ -123,7 +131,8 @@ def public_url(path: str, next_path: str = "") -> str:
     return str(_config()["PUBLIC_BASE_URL"]).rstrip("/") + path + query
 
 
-def _email_or_none(form: Any) -> str | None:
+def email_or_none(form: Any) -> str | None:
+    """The form's email, normalised; None with the reason added to the field's errors."""
     try:
         return accounts.normalise_email(form.email.data or "")
     except AccountError as exc:
@@ -133,7 +142,7 @@ def _email_or_none(form: Any) -> str | None:
 
 def _token_refused(check: tokens.TokenCheck, purpose: str) -> Response:
     audit.record(f"{purpose}.redeem", outcome=check.status.value, target=purpose)
-    return _page("auth/token_invalid.html", 400, reason=check.status.value, purpose=purpose)
+    return render_page("auth/token_invalid.html", 400, reason=check.status.value, purpose=purpose)
 
 
 def _subscriber_may_sign_in(user: User | None) -> bool:
@@ -175,10 +184,10 @@ def _no_store(response: Response) -> Response:
 # ---- password sign-in ----
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_limit("LOGIN_LIMIT_PER_IP"), methods=["POST"], scope="login-ip")
+@limiter.limit(config_limit("LOGIN_LIMIT_PER_IP"), methods=["POST"], scope="login-ip")
 @limiter.limit(
-    _limit("LOGIN_FAILURES_PER_ACCOUNT"),
-    key_func=_form_email_key("login"),
+    config_limit("LOGIN_FAILURES_PER_ACCOUNT"),
+    key_func=form_email_key("login"),
     methods=["POST"],
     deduct_when=_failed,
     scope="login-account",
@@ -188,10 +197,10 @@ def login() -> ResponseReturnValue:
     form = LoginForm()
     if request.method != "POST":  # GET and HEAD
         form.next.data = safe_next(request.args.get("next"), default="")
-        return _page("auth/login.html", form=form)
+        return render_page("auth/login.html", form=form)
     if not form.validate_on_submit():
-        return _page("auth/login.html", 400, form=form)
-    email = _email_or_none(form)
+        return render_page("auth/login.html", 400, form=form)
+    email = email_or_none(form)
     user = accounts.find_user(get_session(), email) if email else None
     config = _config()
     if _password_user(user) and user is not None and user.password_hash:
@@ -202,10 +211,11 @@ def login() -> ResponseReturnValue:
         g.auth_failed = True
         audit.record("signin", outcome="failed", email=email or form.email.data or "",
                      target="password")
-        return _page("auth/login.html", 200, form=form, failed=FAILED_SIGN_IN)
+        return render_page("auth/login.html", 200, form=form, failed=FAILED_SIGN_IN)
     if passwords.needs_rehash(user.password_hash or "", config):
         user.password_hash = passwords.hash_password(form.password.data, config)
     sessions.sign_in(user, remember=bool(form.remember.data), method="password")
+    flash(f"You are signed in as {user.email}.")
     audit.record("signin", user=user, target="password")
     return redirect(_next_target(form.next.data))
 
@@ -216,10 +226,11 @@ def logout() -> ResponseReturnValue:
     if request.method != "POST":  # GET and HEAD
         if not current_user.is_authenticated:
             return redirect("/")
-        return _page("auth/logout.html", form=ButtonForm())
+        return render_page("auth/logout.html", form=ButtonForm())
     if current_user.is_authenticated:
         audit.record("signout", user=current_user._get_current_object(), target="this-browser")
     sessions.end_current()
+    flash("You are signed out.")
     return redirect("/")
 
 
@@ -231,12 +242,13 @@ def logout_everywhere() -> ResponseReturnValue:
     accounts.revoke_sessions(user, get_session())
     audit.record("signout", user=user, target="everywhere")
     sessions.end_current()
+    flash("You are signed out on every browser and device.")
     return redirect("/")
 
 
 @bp.route("/password", methods=["GET", "POST"])
 @limiter.limit(
-    _limit("LOGIN_FAILURES_PER_ACCOUNT"),
+    config_limit("LOGIN_FAILURES_PER_ACCOUNT"),
     key_func=_user_key,
     methods=["POST"],
     deduct_when=_failed,
@@ -247,22 +259,23 @@ def change_password() -> ResponseReturnValue:
     """Change the password (current one first); every other session of the user ends."""
     user = get_session().get(User, current_user.id)
     if user is None or not user.has_password:
-        return _page("auth/message.html", 403, title="No password to change",
+        return render_page("auth/message.html", 403, title="No password to change",
                      message="Subscribers sign in with an emailed link and have no password.")
     form = ChangePasswordForm()
     if not form.validate_on_submit():
-        return _page("auth/password.html", 400 if request.method == "POST" else 200, form=form)
+        status = 400 if request.method == "POST" else 200
+        return render_page("auth/password.html", status, form=form)
     config = _config()
     if not passwords.verify_password(user.password_hash or "", form.current_password.data, config):
         g.auth_failed = True
         audit.record("password.change", user=user, outcome="failed")
         form.current_password.errors = ["The current password is not right."]
-        return _page("auth/password.html", 400, form=form)
+        return render_page("auth/password.html", 400, form=form)
     if not _apply_new_password(form, user):
-        return _page("auth/password.html", 400, form=form)
+        return render_page("auth/password.html", 400, form=form)
     sessions.sign_in(user, method="password")
     audit.record("password.change", user=user)
-    return _page("auth/message.html", title="Password changed",
+    return render_page("auth/message.html", title="Password changed",
                  message="Your password is changed and your other sessions are signed out.")
 
 
@@ -291,10 +304,10 @@ def _apply_new_password(form: SetPasswordForm, user: User) -> bool:
 # validates the CSRF token itself: a POST without a valid token is still a 400.
 
 @bp.route("/link", methods=["GET", "POST"])
-@limiter.limit(_limit("LINK_LIMIT_PER_IP"), methods=["POST"], scope="link-ip")
+@limiter.limit(config_limit("LINK_LIMIT_PER_IP"), methods=["POST"], scope="link-ip")
 @limiter.limit(
-    _limit("LINK_LIMIT_PER_EMAIL"),
-    key_func=_form_email_key("link"),
+    config_limit("LINK_LIMIT_PER_EMAIL"),
+    key_func=form_email_key("link"),
     methods=["POST"],
     scope="link-email",
 )
@@ -303,10 +316,10 @@ def link_request() -> ResponseReturnValue:
     form = EmailForm()
     if request.method != "POST":  # GET and HEAD
         form.next.data = safe_next(request.args.get("next"), default="")
-        return _page("auth/link_request.html", form=form)
-    email = _email_or_none(form) if form.validate_on_submit() else None
+        return render_page("auth/link_request.html", form=form)
+    email = email_or_none(form) if form.validate_on_submit() else None
     if email is None:
-        return _page("auth/link_request.html", 400, form=form)
+        return render_page("auth/link_request.html", 400, form=form)
     db = get_session()
     user = accounts.find_user(db, email)
     if _subscriber_may_sign_in(user) and user is not None:
@@ -321,32 +334,36 @@ def link_request() -> ResponseReturnValue:
         mail.dispatch()
     else:
         audit.record("link.request", email=email, outcome="ignored")
-    return _page("auth/check_email.html", what="a sign-in link")
+    return render_page("auth/check_email.html", what="a sign-in link")
 
 
 @bp.route("/link/<token>", methods=["GET", "POST"])
 @csrf.exempt  # the form checks its own token (see "Token pages")
-@limiter.limit(_limit("TOKEN_LIMIT_PER_IP"), methods=["POST"], scope="token-ip")
+@limiter.limit(config_limit("TOKEN_LIMIT_PER_IP"), methods=["POST"], scope="token-ip")
 def link_confirm(token: str) -> ResponseReturnValue:
     """GET (and HEAD) show a confirmation button; only its POST uses the link and signs in."""
     db = get_session()
     check = tokens.check(db, token, "link", _config(), utcnow())
+    if not check.ok and current_user.is_authenticated and request.method != "POST":
+        # Opened again (from the mail) by a reader already signed in: take them on.
+        audit.record("link.redeem", outcome=check.status.value, target="link")
+        return redirect(_next_target(request.args.get("next")))
     if not check.ok:
         return _token_refused(check, "link")
     form = ConfirmForm()
     if request.method != "POST":  # GET and HEAD
         form.next.data = safe_next(request.args.get("next"), default="")
-        return _page("auth/link_confirm.html", form=form)
+        return render_page("auth/link_confirm.html", form=form)
     if not form.validate_on_submit():
-        return _page("auth/link_confirm.html", 400, form=form)
+        return render_page("auth/link_confirm.html", 400, form=form)
     user = db.get(User, check.user_id)
     if not _subscriber_may_sign_in(user) or user is None:
         audit.record("link.redeem", outcome="refused", email=user.email if user else "")
-        return _page("auth/token_invalid.html", 400, reason="refused", purpose="link")
+        return render_page("auth/token_invalid.html", 400, reason="refused", purpose="link")
     if not tokens.consume(db, check.jti, utcnow()):
         db.rollback()
         return _token_refused(tokens.TokenCheck(tokens.TokenStatus.USED), "link")
-    sessions.sign_in(user, method="link")
+    _signed_in(user, "link")
     audit.record("signin", user=user, target="link")
     return redirect(_next_target(form.next.data))
 
@@ -362,24 +379,24 @@ def _set_password_page(token: str, purpose: str) -> ResponseReturnValue:
     user = db.get(User, check.user_id)
     if not _password_user(user) or user is None:
         audit.record(f"{purpose}.redeem", outcome="refused", email=user.email if user else "")
-        return _page("auth/token_invalid.html", 400, reason="refused", purpose=purpose)
+        return render_page("auth/token_invalid.html", 400, reason="refused", purpose=purpose)
     form = SetPasswordForm()
     if not form.validate_on_submit():
         status = 400 if request.method == "POST" else 200
-        return _page("auth/set_password.html", status, form=form, purpose=purpose, user=user)
+        return render_page("auth/set_password.html", status, form=form, purpose=purpose, user=user)
     if not _apply_new_password(form, user):
-        return _page("auth/set_password.html", 400, form=form, purpose=purpose, user=user)
+        return render_page("auth/set_password.html", 400, form=form, purpose=purpose, user=user)
     if not tokens.consume(db, check.jti, utcnow()):
         db.rollback()
         return _token_refused(tokens.TokenCheck(tokens.TokenStatus.USED), purpose)
-    sessions.sign_in(user, method=purpose)
+    _signed_in(user, purpose)
     audit.record("password.set", user=user, target=purpose)
     return redirect(_next_target(""))
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 @csrf.exempt  # the form checks its own token (see "Token pages")
-@limiter.limit(_limit("TOKEN_LIMIT_PER_IP"), methods=["POST"], scope="token-ip")
+@limiter.limit(config_limit("TOKEN_LIMIT_PER_IP"), methods=["POST"], scope="token-ip")
 def invite(token: str) -> ResponseReturnValue:
     """Accept an invitation: choose a password."""
     return _set_password_page(token, "invite")
@@ -387,17 +404,17 @@ def invite(token: str) -> ResponseReturnValue:
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 @csrf.exempt  # the form checks its own token (see "Token pages")
-@limiter.limit(_limit("TOKEN_LIMIT_PER_IP"), methods=["POST"], scope="token-ip")
+@limiter.limit(config_limit("TOKEN_LIMIT_PER_IP"), methods=["POST"], scope="token-ip")
 def reset_confirm(token: str) -> ResponseReturnValue:
     """Use a reset link: choose a new password."""
     return _set_password_page(token, "reset")
 
 
 @bp.route("/reset", methods=["GET", "POST"])
-@limiter.limit(_limit("LINK_LIMIT_PER_IP"), methods=["POST"], scope="reset-ip")
+@limiter.limit(config_limit("LINK_LIMIT_PER_IP"), methods=["POST"], scope="reset-ip")
 @limiter.limit(
-    _limit("LINK_LIMIT_PER_EMAIL"),
-    key_func=_form_email_key("reset"),
+    config_limit("LINK_LIMIT_PER_EMAIL"),
+    key_func=form_email_key("reset"),
     methods=["POST"],
     scope="reset-email",
 )
@@ -405,10 +422,10 @@ def reset_request() -> ResponseReturnValue:
     """Ask for a password reset link; the answer is the same for every address."""
     form = EmailForm()
     if request.method != "POST":  # GET and HEAD
-        return _page("auth/reset_request.html", form=form)
-    email = _email_or_none(form) if form.validate_on_submit() else None
+        return render_page("auth/reset_request.html", form=form)
+    email = email_or_none(form) if form.validate_on_submit() else None
     if email is None:
-        return _page("auth/reset_request.html", 400, form=form)
+        return render_page("auth/reset_request.html", 400, form=form)
     db = get_session()
     user = accounts.find_user(db, email)
     if _password_user(user) and user is not None:
@@ -417,7 +434,7 @@ def reset_request() -> ResponseReturnValue:
         mail.dispatch()
     else:
         audit.record("reset.request", email=email, outcome="ignored")
-    return _page("auth/check_email.html", what="a link to choose a new password")
+    return render_page("auth/check_email.html", what="a link to choose a new password")
 
 
 def send_token_mail(user: User, purpose: str) -> None:

@@ -7,8 +7,15 @@ checked here, before any hashing: a password longer than the maximum never reach
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from gate.passwords import DEFAULT_MAX_LENGTH
 
@@ -61,3 +68,14 @@ class ChangePasswordForm(SetPasswordForm):
 
 class ButtonForm(FlaskForm):
     """A POST button with nothing but its CSRF token (sign out, sign out everywhere)."""
+
+
+class AccessRequestForm(FlaskForm):
+    """Asking for access (DESIGN.md ``/auth/request-access``): only the email is required."""
+
+    email = EmailField("Your email", validators=[DataRequired(), Length(max=EMAIL_MAX)])
+    name = StringField("Your name (optional)", validators=[Optional(), Length(max=200)])
+    wanted = StringField("What you would like to open (optional)",
+                         validators=[Optional(), Length(max=500)])
+    message = TextAreaField("Anything we should know (optional)",
+                            validators=[Optional(), Length(max=2000)])

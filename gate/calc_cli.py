@@ -8,6 +8,7 @@ application, with the settings read from the environment by the app's own reader
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -25,6 +26,9 @@ from calculators import (
 from calculators.dates import human_date, human_datetime, human_month
 from calculators.terms import percent_text
 from gate.calc_service import (
+    DUE_DATE_FIELDS,
+    PRORATE_CHANGE_FIELDS,
+    PRORATE_FIELDS,
     CalculatorSettings,
     api_json,
     calculator_settings,
@@ -37,6 +41,8 @@ from gate.config import ConfigError
 from gate.console import fail
 
 R = TypeVar("R")
+_CHOICE = re.compile(r"\bgive ([a-z_]+) or ([a-z_]+)")
+FIELD_NAMES = frozenset({*PRORATE_FIELDS, *PRORATE_CHANGE_FIELDS, *DUE_DATE_FIELDS})
 
 
 class OneLineErrors(click.Command):
@@ -65,6 +71,25 @@ def _option(field: str) -> str:
     return "--" + field.replace("_", "-")
 
 
+def cli_message(field: str, message: str) -> str:
+    """The calculators' message in the command's words: options, the field named once.
+
+    Names with an underscore (never plain words) become options wherever they appear
+    (``monthly_fee must be ...`` -> ``--monthly-fee must be ...``); a plain name only at the
+    start (``amount must be ...``). A message that does not name its field gets it in front.
+    """
+    names = sorted({f for f in (field, *FIELD_NAMES) if "_" in f}, key=len, reverse=True)
+    text = _CHOICE.sub(lambda m: f"give {_option(m.group(1))} or {_option(m.group(2))}",
+                       message)
+    if names:
+        pattern = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, names)) + r")(?![\w-])")
+        text = pattern.sub(lambda m: _option(m.group(1)), text)
+    option = _option(field)
+    if "_" not in field and text.startswith(field + " "):
+        text = option + text[len(field):]
+    return text if option in text else f"{option}: {text}"
+
+
 def _run(compute: Callable[[Mapping[str, str | None], CalculatorSettings], R],
          params: Mapping[str, str | None]) -> R:
     settings = current_settings()
@@ -73,7 +98,7 @@ def _run(compute: Callable[[Mapping[str, str | None], CalculatorSettings], R],
     except SettingsError as exc:  # a setting first used now (BILLING_COUNTRY)
         fail(f"{exc.field}: {exc.message}")
     except CalculatorError as exc:
-        fail(f"{_option(exc.field)}: {exc.message}")
+        fail(cli_message(exc.field, exc.message))
 
 
 def _print_json(body: dict[str, Any]) -> None:

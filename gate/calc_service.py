@@ -308,11 +308,15 @@ def run_due_date(params: Mapping[str, str | None], settings: CalculatorSettings)
         amount = _amount(params, "amount", "1000", settings)
     completed: datetime | None = None
     invoice_date: date | None = None
+    # The calendar's own range, named in the message (the widget's boxes allow the same).
+    bounds = settings.calendar.covered(years_before=1, years_after=TERMS_MARGIN_YEARS)
+    why = settings.calendar.coverage_note()
     if completed_text is not None:
-        completed = parse_datetime(completed_text, field="completed", tz=settings.tz)
+        completed = parse_datetime(completed_text, field="completed", tz=settings.tz,
+                                   bounds=bounds, why=why)
         _covered(settings, completed.date(), "completed", completed_text)
     if invoice_text is not None:
-        invoice_date = parse_date(invoice_text, field="invoice_date")
+        invoice_date = parse_date(invoice_text, field="invoice_date", bounds=bounds, why=why)
         _covered(settings, invoice_date, "invoice_date", invoice_text)
     return compute_due_date(
         account_type=account_type, terms=terms, completed=completed, invoice_date=invoice_date,

@@ -1,4 +1,5 @@
-"""SQLAlchemy 2 models: client accounts, users, grants, sign-in sessions, tokens, audit, mail.
+"""SQLAlchemy 2 models: client accounts, users, grants, sign-in sessions, tokens, audit, mail,
+access requests.
 
 Times are stored as UTC (naive in the database, aware in Python, see :class:`UTCDateTime`) so
 SQLite and PostgreSQL behave the same.
@@ -232,3 +233,22 @@ class MailMessage(Base):
     last_error: Mapped[str] = mapped_column(String(500), default="")
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class AccessRequest(Base):
+    """Someone asking for access (``/auth/request-access``), queued for staff to decide.
+
+    Nothing links it to a user: the form answers the same whether or not the email is known.
+    ``status`` is ``pending`` until staff decide (``approved`` or ``declined``).
+    """
+
+    __tablename__ = "access_requests"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    email: Mapped[str] = mapped_column(String(320))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    wanted: Mapped[str] = mapped_column(String(500), default="")
+    message: Mapped[str] = mapped_column(Text, default="")
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

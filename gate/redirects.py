@@ -13,6 +13,8 @@ from urllib.parse import unquote, urlsplit
 MAX_LENGTH = 2048
 _MAX_DECODE_ROUNDS = 4
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+RETURN_PAGES = frozenset({"/auth/account", "/auth/password", "/auth/request-access"})
+"""Pages under ``/auth/`` that are worth coming back to after signing in."""
 
 
 def _decoded_forms(value: str) -> list[str]:
@@ -40,7 +42,8 @@ def safe_next(value: object, default: str = "/") -> str:
 
     ``//evil``, ``/\\evil``, ``https:evil``, ``%2F%2Fevil``, ``/%5Cevil``, tab and newline
     forms, ``javascript:`` and overlong values all give ``default``; so do paths under
-    ``/auth/`` (a sign-in page is never a useful place to return to).
+    ``/auth/`` (a sign-in page is never a useful place to return to) but
+    :data:`RETURN_PAGES`.
     """
     if not isinstance(value, str) or not value or len(value) > MAX_LENGTH:
         return default
@@ -50,6 +53,7 @@ def safe_next(value: object, default: str = "/") -> str:
         return default
     if not all(_is_local_path(form) for form in forms):
         return default
-    if forms[-1].replace("\\", "/").startswith("/auth/"):
+    last = forms[-1].replace("\\", "/")
+    if last.startswith("/auth/") and urlsplit(last).path not in RETURN_PAGES:
         return default
     return value

@@ -261,8 +261,9 @@ def _locked_html(found: Catalogue, root: str) -> str:
     for access, items in groups.items():
         helps = "".join(f"<p>{html.escape(h)}</p>" for h in rules.access_help(access))
         entries = "".join(_entry(i, root, link=False) for i in items)
-        who = html.escape(rules.describe_access(access))
-        block = f"<h3>For {who}</h3>{helps}<ul>{entries}</ul>"
+        words = rules.describe_access(access)
+        ask = "" if access == ("staff",) else f"<p>{rules.request_access_link(words)}</p>"
+        block = f"<h3>For {html.escape(words)}</h3>{helps}{ask}<ul>{entries}</ul>"
         parts.append(_span("locked", access, block))
     return "".join(parts)
 

@@ -1,8 +1,9 @@
 """Mark every part of a built members page that names another member page.
 
-A member page's navigation (drawer, sidebar, tabs) and its footer's previous/next links name
-other member pages. Which of those a reader may see depends on their grants, so the build
-wraps each such part in a pair of HTML comments carrying the audiences that open it::
+A member page's navigation (drawer, sidebar, tabs), its footer's previous/next links and the
+``<link rel="prev|next">`` of its head name other member pages. Which of those a reader may
+see depends on their grants, so the build wraps each such part in a pair of HTML comments
+carrying the audiences that open it::
 
     <!--sop:open 7 clients client:demo-client--> <li>...</li> <!--/sop:7-->
 
@@ -76,7 +77,9 @@ class _Finder(HTMLParser):
         return self.access_of(key), more
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "li":
+        if tag == "link":
+            self.head_link(dict(attrs))
+        elif tag == "li":
             self.items.append(_Open(self.position()))
         elif tag == "a":
             href = dict(attrs).get("href")
@@ -92,6 +95,17 @@ class _Finder(HTMLParser):
                     current.audiences.update(audiences)
             elif audiences is not None:
                 self.link = (self.position(), audiences)
+
+    def head_link(self, attrs: dict[str, str | None]) -> None:
+        """``<link rel="prev|next">`` in the head names a neighbouring member page too."""
+        href = attrs.get("href")
+        if href is None or attrs.get("rel") not in ("prev", "next"):
+            return
+        audiences, _more = self.target(href)
+        if audiences is not None:
+            start = self.position()
+            end = self.text.index(">", start) + 1
+            self.spans.append(Span(start, end, "open", audiences))
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "li" and self.items:

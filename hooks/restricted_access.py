@@ -10,10 +10,12 @@ An audience is ``members`` (every signed-in reader), ``staff``, ``clients``,
 
 from __future__ import annotations
 
+import html
 import re
 import tomllib
 from collections.abc import Iterable
 from pathlib import Path
+from urllib.parse import urlencode
 
 NEWSLETTER = "Online Sales FAQ"
 DEFAULT_SECTIONS = frozenset({"store-setup", "payments"})
@@ -124,3 +126,13 @@ def how_to_get_access(audience: str) -> str:
 def access_help(item_access: Iterable[str]) -> tuple[str, ...]:
     """The distinct how-to sentences for every audience of an item."""
     return tuple(dict.fromkeys(how_to_get_access(a) for a in item_access))
+
+
+REQUEST_ACCESS = "/auth/request-access"
+"""The gate's access request form."""
+
+
+def request_access_link(who: str) -> str:
+    """A link (HTML) to the access request form, saying what is wanted (``who`` in words)."""
+    href = html.escape(f"{REQUEST_ACCESS}?{urlencode({'wanted': f'Items for {who}'})}")
+    return f'<a class="sop-request-access" href="{href}">Ask for access</a>'

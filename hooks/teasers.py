@@ -3,7 +3,8 @@
 The list comes from the members build's catalogue (``.catalogue.json``: titles, summaries and
 who may open each item, never a body), so the members site is built first (``sop-portal
 build`` does). Only audience-wide items are listed: an item of one client account is never
-named in public. Each entry says who it is for and links to ``/members/<page>``. A malformed
+named in public. Each entry says who it is for and links to ``/members/<page>``; each group
+links to the access request form (``/auth/request-access``). A malformed
 marker fails the build with the page; so does a missing catalogue.
 
 The catalogue is ``extra.members_catalogue`` when the build sets it, else
@@ -23,6 +24,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
+from restricted_access import request_access_link
 
 MARKER = "[[teasers]]"
 _ANY_MARKER = re.compile(r"\[\[\s*teasers\b[^\]]*\]\]")
@@ -64,7 +66,10 @@ def render_teasers(items: list[dict[str, Any]]) -> str:
         return "<p>There are no restricted items yet.</p>\n"
     out = ['<div class="sop-teasers">']
     for who in sorted(groups, key=lambda w: (w == "our staff", w)):
-        out.append(f"<h3>For {html.escape(who)}</h3>\n<ul>")
+        out.append(f"<h3>For {html.escape(who)}</h3>")
+        if who != "our staff":
+            out.append(f"<p>{request_access_link(who)}</p>")
+        out.append("<ul>")
         for item in sorted(groups[who], key=lambda i: (i["kind"], i["title"].casefold())):
             kind = " (download)" if item["kind"] == "files" else ""
             summary = f": {html.escape(item['summary'])}" if item["summary"] else ""

@@ -37,13 +37,50 @@
     }
   }
 
+  var NBSP = "\u00a0";  // dates never wrap in the middle, even on a phone
+  var DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+    "Dec"];
+  var MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August",
+    "September", "October", "November", "December"];
+
+  /* "2026-11-20" -> "Fri, Nov 20, 2026" (as the worked examples on the pages write it). */
+  function humanDate(iso) {
+    var match = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso || "");
+    if (!match) return iso || "";
+    var year = Number(match[1]), month = Number(match[2]), day = Number(match[3]);
+    var weekday = DAYS[new Date(Date.UTC(year, month - 1, day)).getUTCDay()];
+    return [weekday + ",", MONTHS[month - 1], day + ",", year].join(NBSP);
+  }
+
+  /* "2026-03" -> "March 2026". */
+  function humanMonth(iso) {
+    var match = /^(\d{4})-(\d{2})$/.exec(iso || "");
+    return match ? MONTH_NAMES[Number(match[2]) - 1] + NBSP + match[1] : (iso || "");
+  }
+
+  /* "2026-11-20T14:00:00+02:00" -> "Fri, Nov 20, 2026, 14:00" (local time of the billing). */
   function localDateTime(iso) {
-    // "2026-11-20T14:00:00+02:00" -> "2026-11-20 14:00 (UTC+02:00)"
     if (!iso) return "";
-    var match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(.*)$/.exec(iso);
-    if (!match) return iso;
-    var offset = match[3] === "Z" || match[3] === "+00:00" ? "UTC" : "UTC" + match[3];
-    return match[1] + " " + match[2] + " (" + offset + ")";
+    var match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(iso);
+    return match ? humanDate(match[1]) + "," + NBSP + match[2] : iso;
+  }
+
+  /* "November 18, 2026" in a sentence never breaks across lines. */
+  var SPELLED_DATE = new RegExp("(" + MONTH_NAMES.join("|") + ") (\\d{1,2}), (\\d{4})", "g");
+
+  function keepDatesTogether(sentence) {
+    return String(sentence || "").replace(SPELLED_DATE, "$1" + NBSP + "$2," + NBSP + "$3");
+  }
+
+  /* The account type as the form's list names it ("Debit order"), not its code. */
+  function accountTypeName(form, code) {
+    var select = form.elements.namedItem("account_type");
+    var options = select && select.options ? Array.prototype.slice.call(select.options) : [];
+    for (var i = 0; i < options.length; i += 1) {
+      if (options[i].value === code) return options[i].textContent.trim();
+    }
+    return code;
   }
 
   function pad(number) {
@@ -173,9 +210,9 @@
 
   function prorationRows(list, body) {
     addRow(list, "Credit on the first invoice", money(body.credit, body.currency));
-    addRow(list, "First invoice", body.first_invoice_date + ", total " +
+    addRow(list, "First invoice", humanDate(body.first_invoice_date) + ", total " +
       money(body.first_invoice_total, body.currency));
-    addRow(list, "First full month", body.first_full_month);
+    addRow(list, "First full month", humanMonth(body.first_full_month));
     addRow(list, "Days before go-live",
       body.days_before_go_live + " of " + body.days_in_month);
   }
@@ -188,7 +225,7 @@
     addRow(list, "Net", money(Math.abs(net).toFixed(2), body.currency) + netWords);
     addRow(list, "Days at the new fee", body.days_remaining + " of " + body.days_in_month);
     if (body.change !== "cancellation") {
-      addRow(list, "First month in full at the new fee", body.next_full_month);
+      addRow(list, "First month in full at the new fee", humanMonth(body.next_full_month));
     }
   }
 
@@ -197,32 +234,32 @@
     (body.instalments || []).forEach(function (part, index) {
       var amount = part.amount ? ", " + money(part.amount, body.currency) : "";
       addRow(list, "Instalment " + (index + 1), part.percent + "%" + amount + ", due " +
-        part.due_date);
+        humanDate(part.due_date));
     });
     if (body.discount) {
       var off = body.discount.amount ? " (" + money(body.discount.amount, body.currency) + ")" : "";
       addRow(list, "Early-payment discount", body.discount.percent + "%" + off +
-        " if paid by " + body.discount.until);
+        " if paid by " + humanDate(body.discount.until));
     }
   }
 
-  function dueDateRows(list, body) {
-    addRow(list, "Account type", body.account_type);
+  function dueDateRows(list, body, form) {
+    addRow(list, "Account type", body.account_type && accountTypeName(form, body.account_type));
     addRow(list, "Payment terms", body.terms);
     addRow(list, "Signed off", localDateTime(body.completed));
     if (body.period_end) {
       addRow(list, "Billing run or close", localDateTime(body.period_end));
       addRow(list, "Covers sign-offs after", localDateTime(body.period_start));
     }
-    addRow(list, "Invoice date", body.invoice_date);
+    addRow(list, "Invoice date", humanDate(body.invoice_date));
     paymentRows(list, body);
     if (body.unadjusted_due_date !== body.due_date) {
-      addRow(list, "The terms give", body.unadjusted_due_date);
+      addRow(list, "The terms give", humanDate(body.unadjusted_due_date));
     }
-    addRow(list, "Due date", body.due_date +
+    addRow(list, "Due date", humanDate(body.due_date) +
       (body.due_date_is_business_day ? "" : " (not a business day)"));
     (body.holidays || []).forEach(function (holiday) {
-      addRow(list, "Public holiday", holiday.name + " (" + holiday.date + ")");
+      addRow(list, "Public holiday", holiday.name + " (" + humanDate(holiday.date) + ")");
     });
   }
 
@@ -231,9 +268,9 @@
     result.textContent = "";
     var list = element("dl", "sop-calc__figures");
     var rows = { "proration": prorationRows, "fee-change": feeChangeRows, "due-date": dueDateRows };
-    rows[kind](list, body);
+    rows[kind](list, body, widget.querySelector("form"));
     result.appendChild(list);
-    result.appendChild(element("p", "sop-calc__explanation", body.explanation));
+    result.appendChild(element("p", "sop-calc__explanation", keepDatesTogether(body.explanation)));
     result.hidden = false;
   }
 

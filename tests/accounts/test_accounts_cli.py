@@ -100,11 +100,16 @@ def test_users_add_grant_ungrant_revoke_list(app, runner):
     assert "grant.remove" in actions and "user.revoke" in actions and "user.restore" in actions
 
 
-def test_demo_json_shape_and_fresh_passwords(app, runner):
-    first = runner.invoke(args=["demo", "--json"])
-    assert first.exit_code == 0, first.output
-    people = json.loads(first.output)
-    assert [set(p) for p in people] == [{"email", "password", "role", "grants"}] * 4
+def _demo(runner, *args: str) -> list[dict]:
+    result = runner.invoke(args=["demo", "--json", *args])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_demo_json_shape_and_first_passwords(app, runner):
+    people = _demo(runner)
+    assert [set(p) for p in people] == [
+        {"email", "password", "role", "grants", "password_unchanged"}] * 4
     by_role = {}
     for person in people:
         by_role.setdefault(person["role"], []).append(person)
@@ -115,18 +120,45 @@ def test_demo_json_shape_and_fresh_passwords(app, runner):
         "newsletter:payments", "newsletter:store-setup"]
     assert all(s["password"] is None and len(s["grants"]) == 1 for s in subscribers)
     for person in by_role["staff"] + by_role["client"]:
-        assert len(person["password"]) >= 12
-    second = json.loads(runner.invoke(args=["demo", "--json"]).output)
-    assert [p["email"] for p in second] == [p["email"] for p in people]
-    assert second[0]["password"] != people[0]["password"]
+        assert len(person["password"]) >= 12 and person["password_unchanged"] is False
+    with app.app_context():
+        account = get_session().scalar(select(User).where(User.role == "client")).account
+        assert (account.name, account.account_type) == ("Demo Client", "eft")
+
+
+@pytest.mark.parametrize(("flags", "kept"), (
+    ((), True),                       # a second run keeps the passwords make serve printed
+    (("--reset-passwords",), False),  # new ones only when asked
+))
+def test_demo_keeps_passwords_unless_reset(app, runner, flags, kept):
+    first = _demo(runner)
+    second = _demo(runner, *flags)
+    assert [p["email"] for p in second] == [p["email"] for p in first]
     with app.app_context():
         db = get_session()
-        staff = db.scalar(select(User).where(User.email == second[0]["email"]))
-        assert passwords.verify_password(staff.password_hash, second[0]["password"], app.config)
-        assert not passwords.verify_password(staff.password_hash, people[0]["password"],
-                                             app.config)
-        account = db.scalar(select(User).where(User.role == "client")).account
-        assert (account.name, account.account_type) == ("Demo Client", "eft")
+        for before, after in zip(first, second, strict=True):
+            if before["role"] == "subscriber":
+                assert after["password"] is None and after["password_unchanged"] is True
+                continue
+            assert after["password_unchanged"] is kept
+            assert (after["password"] is None) is kept
+            user = db.scalar(select(User).where(User.email == after["email"]))
+            assert passwords.verify_password(user.password_hash, before["password"],
+                                             app.config) is kept
+            if not kept:
+                assert passwords.verify_password(user.password_hash, after["password"],
+                                                 app.config)
+
+
+def test_demo_run_again_keeps_the_sessions_of_demo_users(app, runner, login):
+    people = _demo(runner)
+    staff = next(p for p in people if p["role"] == "staff")
+    browser = app.test_client()
+    assert login(browser, staff["email"], staff["password"]).status_code == 302
+    _demo(runner)
+    assert browser.get("/auth/status").get_json()["signed_in"] is True
+    _demo(runner, "--reset-passwords")
+    assert browser.get("/auth/status").get_json()["signed_in"] is False
 
 
 def test_demo_text_says_how_to_sign_in(runner):
@@ -134,6 +166,9 @@ def test_demo_text_says_how_to_sign_in(runner):
     assert result.exit_code == 0
     assert "/auth/login" in result.output and "/auth/link" in result.output
     assert "outbox" in result.output
+    assert "--reset-passwords" in result.output
+    again = runner.invoke(args=["demo"])
+    assert "(password unchanged)" in again.output and "--reset-passwords" in again.output
 
 
 def test_demo_is_refused_in_production(app_config):

@@ -55,6 +55,10 @@ D = "/members/"
         ("members/", D),
         ("/auth/login", D),
         ("/auth/logout", D),
+        ("/auth/account", "/auth/account"),  # pages worth coming back to after sign-in
+        ("/auth/request-access?wanted=x", "/auth/request-access?wanted=x"),
+        ("/auth/accounts", D),
+        ("/auth/account/../login", D),
         ("/%ff%fe", D),  # not UTF-8 once decoded
         ("/" + "a" * 3000, D),
         # bad input

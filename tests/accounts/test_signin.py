@@ -181,9 +181,10 @@ def test_the_login_form_carries_only_a_safe_next(client, next_value, shown):
 
 
 def test_anonymous_requests_for_protected_pages(client):
-    response = client.get("/auth/password")
-    assert response.status_code == 302
-    assert response.headers["Location"] == "/auth/login"  # a sign-in page is never a next
+    for path in ("/auth/password", "/auth/account"):  # pages worth coming back to
+        response = client.get(path)
+        assert response.status_code == 302
+        assert response.headers["Location"] == "/auth/login?next=" + path.replace("/", "%2F")
     response = client.get("/auth/password", headers={"Accept": "application/json"})
     assert response.status_code == 401
     assert response.get_json()["error"]["code"] == "unauthorized"

@@ -40,6 +40,8 @@ def test_markers_nest_and_public_items_stay_unmarked():
         ('<p><a class="md-footer__link" href="../c/">Next: C</a></p>', "open", ("staff",)),
         ('<li><a href="../#more-with-access">More</a></li>', "more", ()),
         ('<li><a href="#more-with-access">More</a></li>', "more", ()),
+        ('<link rel="next" href="../c/">', "open", ("staff",)),  # the head names it too
+        ('<link rel="prev" href="../c/" />', "open", ("staff",)),
     ],
 )
 def test_footer_links_and_the_more_entry(html, kind, audiences):
@@ -55,6 +57,7 @@ def test_footer_links_and_the_more_entry(html, kind, audiences):
         '<li><a href="https://example.com/members/a/">Elsewhere</a></li>',
         '<li><a href="/members/no-such/">Unknown</a></li>',
         '<li><a href="/auth/logout">Sign out</a></li>',
+        '<link rel="stylesheet" href="../c/">',  # not a neighbour: left alone
     ],
 )
 def test_links_that_name_no_member_page_are_not_marked(html):

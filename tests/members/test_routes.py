@@ -163,6 +163,10 @@ def test_another_accounts_title_reaches_nobody_else(members, persona, site_dir_o
         body = client.get(path).get_data(as_text=True)
         assert ACME_TITLE not in body, (persona, path)
         assert "Acme" not in body, (persona, path)
+        assert "accounts/acme/" not in body, (persona, path)  # nor its address (prev/next)
+        if persona != "client":
+            assert "demo-client" not in body.replace("next=%2Fmembers%2Faccounts%2Fdemo-client",
+                                                     ""), (persona, path)
     for page in site_dir_of_build.rglob("*"):
         if page.is_file() and page.suffix in {".html", ".json", ".xml"}:
             assert "Acme" not in page.read_text(encoding="utf-8", errors="replace"), page
