@@ -165,7 +165,10 @@ def _move(db: Session, user: User, account: ClientAccount) -> str:
     if user.account is not None and user.account.id == account.id:
         return ""
     old = user.account.name if user.account else "none"
-    _drop_client_grants(db, user)
+    for held in list(user.grants):
+        if held.audience.startswith("client:") and held.audience != f"client:{account.slug}":
+            accounts.ungrant(db, user, held.audience)
+    db.flush()
     user.account = account
     accounts.grant(db, user, "clients")
     accounts.grant(db, user, f"client:{account.slug}")

@@ -55,3 +55,13 @@ def db(app):
 
     with app.app_context():
         yield get_session()
+
+
+@pytest.fixture
+def outbox(app):
+    """The app's outbox folder (tests/accounts/conftest.py's helper)."""
+    from pathlib import Path
+
+    from tests.accounts.conftest import Outbox
+
+    return Outbox(Path(app.config["OUTBOX_DIR"]))
