@@ -65,3 +65,16 @@ def outbox(app):
     from tests.accounts.conftest import Outbox
 
     return Outbox(Path(app.config["OUTBOX_DIR"]))
+
+
+@pytest.fixture
+def peek(app):
+    """``peek(fn)``: ``fn(session)`` in an app context of its own (requests made by a test
+    client must not share the test's app context: Flask-Login caches the user in ``g``)."""
+    from gate.db import get_session
+
+    def run(fn):
+        with app.app_context():
+            return fn(get_session())
+
+    return run
