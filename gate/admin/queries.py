@@ -98,10 +98,10 @@ def sessions_of(db: Session, user: User) -> list[LoginSession]:
 def overview(db: Session) -> dict[str, Any]:
     """Counts for the overview: users by role and state, accounts, mail by status."""
     deleted = User.email.like(f"%@{DELETED_DOMAIN}")
-    by_role: dict[str, int] = dict(db.execute(  # type: ignore[arg-type]
+    by_role: dict[str, int] = dict(db.execute(
         select(User.role, func.count()).where(User.active.is_(True), ~deleted)
         .group_by(User.role)).all())
-    mail_counts: dict[str, int] = dict(db.execute(  # type: ignore[arg-type]
+    mail_counts: dict[str, int] = dict(db.execute(
         select(MailMessage.status, func.count()).group_by(MailMessage.status)).all())
     failed = list(db.scalars(select(MailMessage).where(MailMessage.status == "failed")
                              .order_by(MailMessage.id.desc()).limit(5)))
