@@ -56,21 +56,6 @@ class UserFilterForm(FilterForm):
                         validate_choice=False)
 
 
-class NewUserForm(FlaskForm):
-    """Add a user and (clients and staff) send the invitation."""
-
-    email = EmailField("Email", validators=[DataRequired("Enter the email address."),
-                                            Length(max=EMAIL_MAX)])
-    name = StringField("Name", validators=[Optional(), Length(max=200)])
-    role = SelectField("Role", choices=ROLE_CHOICES)
-    account = StringField("Client account (created when new)",
-                          validators=[Optional(), Length(max=200)])
-    account_type = SelectField("Type of a new account", choices=[])
-    audience = StringField("Extra audience (optional, e.g. newsletter:payments)",
-                           validators=[Optional(), Length(max=200)])
-    invite = BooleanField("Send the invitation now", default=True)
-
-
 class EditUserForm(FlaskForm):
     """Email, name, role and account of a user."""
 
@@ -80,6 +65,17 @@ class EditUserForm(FlaskForm):
     role = SelectField("Role", choices=ROLE_CHOICES)
     account = StringField("Client account (moving ends their sessions)",
                           validators=[Optional(), Length(max=200)])
+
+
+class NewUserForm(EditUserForm):
+    """Add a user and (clients and staff) send the invitation."""
+
+    account = StringField("Client account (created when new)",
+                          validators=[Optional(), Length(max=200)])
+    account_type = SelectField("Type of a new account", choices=[])
+    audience = StringField("Extra audience (optional, e.g. newsletter:payments)",
+                           validators=[Optional(), Length(max=200)])
+    invite = BooleanField("Send the invitation now", default=True)
 
 
 class GrantForm(FlaskForm):
