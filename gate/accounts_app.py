@@ -8,11 +8,12 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the accounts part on ``app`` (before the parts that use ``current_user``)."""
-    from gate import admin_cli, auth, db, extensions, mail, sessions
+    from gate import admin_cli, auth, db, extensions, mail, sessions, twofactor
 
     extensions.init_app(app)
     db.init_app(app)
     sessions.init_app(app)
     mail.init_app(app)
     auth.init_app(app)
+    twofactor.init_app(app)
     admin_cli.init_app(app)

@@ -26,7 +26,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from gate import accounts, audit, mail, passwords, sessions, tokens
+from gate import accounts, audit, mail, passwords, sessions, tokens, twofactor
 from gate.accounts import AccountError
 from gate.auth_forms import (
     ButtonForm,
@@ -164,6 +164,9 @@ def login() -> ResponseReturnValue:
         return _page("auth/login.html", 200, form=form, failed=FAILED_SIGN_IN)
     if passwords.needs_rehash(user.password_hash or "", config):
         user.password_hash = passwords.hash_password(form.password.data, config)
+    if twofactor.credential(get_session(), user.id) is not None:  # a code comes next
+        return twofactor.challenge(user, remember=bool(form.remember.data),
+                                   next_path=safe_next(form.next.data, default=""))
     sessions.sign_in(user, remember=bool(form.remember.data), method="password")
     audit.record("signin", user=user, target="password")
     return redirect(_next_target(form.next.data))

@@ -7,7 +7,7 @@ learns nothing from a form's answer; every POST then needs a valid CSRF token (4
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, abort, request
+from flask import Blueprint, Flask, Response, abort, current_app, redirect, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -19,12 +19,14 @@ bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="template
 @bp.before_request
 def staff_only() -> ResponseReturnValue | None:
     """Anonymous: sign in; signed in but not staff: 403; POST: a valid CSRF token."""
-    from gate import sessions
+    from gate import sessions, twofactor
 
     if not current_user.is_authenticated:
         return sessions.unauthorized()
     if not current_user.is_staff:
         abort(403, description="These pages are for staff only.")
+    if twofactor.must_enrol(current_user, current_app.config):
+        return redirect("/auth/two-factor")
     if request.method not in {"GET", "HEAD", "OPTIONS"}:
         csrf.protect()
     return None

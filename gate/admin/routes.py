@@ -16,7 +16,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
-from gate import mail
+from gate import mail, twofactor
 from gate.accounts import AccountError
 from gate.admin import bp, queries, services
 from gate.admin.forms import (
@@ -40,6 +40,7 @@ DONE = {
     "signed out on their next request.", "restored": "The user can sign in again.",
     "deleted": "The user was deleted: their personal data is erased.",
     "reset": "A link to choose a new password was sent.", "ended": "The session was ended.",
+    "two-factor-off": "Two-factor sign-in is off for this user.",
     "unchanged": "Nothing changed.", "retried": "The messages were queued again.",
 }
 
@@ -151,7 +152,8 @@ def _user_page(user: User, status: int = 200, **forms: Any) -> Response:
                 grant=forms.get("grant") or GrantForm(MultiDict()),
                 button=ButtonForm(), remove=AudienceForm(),
                 sessions=queries.sessions_of(db, user), now=utcnow(),
-                deleted=services.is_deleted(user), error=forms.get("error", ""))
+                deleted=services.is_deleted(user), error=forms.get("error", ""),
+                two_factor=twofactor.credential(db, user.id) is not None)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -215,12 +217,17 @@ ACTIONS = {
     "delete": (services.delete_user, "deleted"),
     "invite": (services.invite, "invited"),
     "reset": (services.send_reset, "reset"),
+    "two-factor-off": (services.reset_two_factor, "two-factor-off"),
 }
 
 
-@bp.post("/users/<int:user_id>/<any(revoke, delete, invite, reset, restore):action>")
+USER_ACTIONS = "any(revoke, delete, invite, reset, restore, 'two-factor-off')"
+
+
+@bp.post(f"/users/<int:user_id>/<{USER_ACTIONS}:action>")
 def user_action(user_id: int, action: str) -> ResponseReturnValue:
-    """Revoke, restore, delete, resend the invitation or send a reset link."""
+    """Revoke, restore, delete, resend the invitation, send a reset link, or turn off
+    two-factor sign-in."""
     target = _user_or_404(user_id)
     if not ButtonForm().validate_on_submit():
         abort(400, description="The form has expired. Reload the page and try again.")

@@ -25,7 +25,16 @@ from sqlalchemy.orm import Session
 
 from gate import accounts, audit, mail
 from gate.accounts import AccountError
-from gate.models import ROLES, ClientAccount, LoginSession, TokenRecord, User, utcnow
+from gate.models import (
+    ROLES,
+    ClientAccount,
+    LoginSession,
+    RecoveryCode,
+    TokenRecord,
+    TotpCredential,
+    User,
+    utcnow,
+)
 
 DELETED_DOMAIN = "deleted.invalid"
 """Deleted users keep their row (and id) under an address in this reserved domain."""
@@ -276,6 +285,8 @@ def delete_user(db: Session, user: User, actor: Actor | None) -> None:
     user.grants.clear()
     accounts.revoke_sessions(user, db)
     db.execute(delete(TokenRecord).where(TokenRecord.user_id == user.id))
+    db.execute(delete(TotpCredential).where(TotpCredential.user_id == user.id))
+    db.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     _record("user.delete", user, actor, target=f"user {user.id}", email="")
 
 
@@ -315,6 +326,15 @@ def restore_by_email(db: Session, email: str, actor: Actor | None) -> User:
         raise AccountError(f"unknown user: {accounts.normalise_email(email)}")
     restore(db, user, actor, email)
     return user
+
+
+def reset_two_factor(db: Session, user: User, actor: Actor | None) -> None:
+    """Turn off the user's two-factor sign-in (a lost phone); they can turn it on again."""
+    if db.scalar(select(TotpCredential).where(TotpCredential.user_id == user.id)) is None:
+        raise AccountError("two-factor sign-in is not on for this user")
+    db.execute(delete(TotpCredential).where(TotpCredential.user_id == user.id))
+    db.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    _record("2fa.reset", user, actor)
 
 
 def end_session(db: Session, user: User, session_id: int, actor: Actor | None) -> None:
