@@ -18,7 +18,7 @@ from wtforms import SelectChoice
 
 from gate import mail, twofactor
 from gate.accounts import AccountError
-from gate.admin import bp, queries, services
+from gate.admin import bp, client_accounts, queries, services
 from gate.admin.forms import (
     AccountForm,
     AudienceForm,
@@ -292,7 +292,7 @@ def edit_account(account_id: int) -> ResponseReturnValue:
     form.account_type.choices = _type_choices()
     if form.validate_on_submit():
         try:
-            changes = services.edit_account(db, current_app.config, account, actor(),
+            changes = client_accounts.edit_account(db, current_app.config, account, actor(),
                                             name=form.name.data or "",
                                             account_type=form.account_type.data or "")
         except AccountError as exc:

@@ -47,14 +47,15 @@ class Actor(Protocol):
     email: str
 
 
-def _by(actor: Actor | None) -> str:
+def by(actor: Actor | None) -> str:
+    """Who did it, as an audit event's detail starts: ``by <email>``."""
     return f"by {actor.email}" if actor is not None else "by the command line"
 
 
 def _record(action: str, subject: User, actor: Actor | None, *, target: str = "",
             detail: str = "", email: str | None = None, db: Session | None = None) -> None:
     """One audit event about ``subject`` (their id), naming the actor; commits."""
-    text = "; ".join(part for part in (_by(actor), detail) if part)
+    text = "; ".join(part for part in (by(actor), detail) if part)
     audit.record(action, user=subject, email=email, target=target or subject.email,
                  detail=text, session=db)
 
@@ -244,7 +245,7 @@ def grant(db: Session, config: Mapping[str, Any], user: User, actor: Actor | Non
     changed = accounts.grant(db, user, value, ends_at)
     until = f"until {ends_at:%Y-%m-%d %H:%M}Z" if ends_at else ""
     audit.record("grant.add", user=user, target=value, outcome="ok" if changed else "unchanged",
-                 detail="; ".join(p for p in (_by(actor), until) if p))
+                 detail="; ".join(p for p in (by(actor), until) if p))
     return changed
 
 
@@ -259,7 +260,7 @@ def ungrant(db: Session, config: Mapping[str, Any], user: User, actor: Actor | N
         g.audience.startswith("newsletter:") for g in user.grants
     ):
         accounts.revoke_sessions(user, db)
-    audit.record("grant.remove", user=user, target=value, detail=_by(actor))
+    audit.record("grant.remove", user=user, target=value, detail=by(actor))
 
 
 # ---- revoking, deleting, restoring ----
@@ -344,32 +345,3 @@ def end_session(db: Session, user: User, session_id: int, actor: Actor | None) -
         raise AccountError("that session has already ended")
     db.delete(row)
     _record("session.end", user, actor, target=f"session {session_id}")
-
-
-# ---- client accounts ----
-
-def edit_account(db: Session, config: Mapping[str, Any], account: ClientAccount,
-                 actor: Actor | None, *, name: str, account_type: str) -> list[str]:
-    """Rename an account (its slug, and so its users' grants, stay) or change its type."""
-    from gate.admin_cli import account_types
-
-    clean = " ".join(name.split())
-    if not clean:
-        raise AccountError("the account name is empty")
-    if account_type not in account_types(config):
-        raise AccountError(f"unknown account type: {account_type!r}")
-    changes = []
-    if clean != account.name:
-        other = db.scalar(select(ClientAccount).where(ClientAccount.name == clean))
-        if other is not None:
-            raise AccountError(f"another account is already called {clean!r}")
-        changes.append(f"name {account.name} -> {clean}")
-        account.name = clean
-    if account_type != account.account_type:
-        changes.append(f"type {account.account_type} -> {account_type}")
-        account.account_type = account_type
-    if changes:
-        audit.record("account.edit", target=f"client:{account.slug}",
-                     email=actor.email if actor else "cli",
-                     detail="; ".join([_by(actor), *changes]))
-    return changes

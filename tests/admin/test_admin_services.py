@@ -151,28 +151,6 @@ def test_a_deleted_email_taken_again_is_not_restored_over(db, make_user, staff, 
         services.restore(db, deleted, Staff(staff), "ann@example.com")
 
 
-def test_renaming_an_account_keeps_its_slug_and_its_users_access(app, db, staff, customer):
-    account = _load(db, customer).account
-    changes = services.edit_account(db, app.config, account, Staff(staff),
-                                    name="Acme Holdings", account_type="debit_order")
-    assert changes == ["name Acme Ltd -> Acme Holdings", "type eft -> debit_order"]
-    assert account.slug == "acme-ltd"
-    assert "client:acme-ltd" in {g.audience for g in _load(db, customer).grants}
-    assert _events(db, "account.edit")[0].email == "boss@example.com"
-
-
-@pytest.mark.parametrize(("name", "kind", "message"), [
-    ("  ", "eft", "empty"), ("Other Co", "eft", "already called"),
-    ("Acme Ltd", "monthly", "unknown account type"),
-])
-def test_bad_account_edits(app, db, make_user, staff, customer, name, kind, message):
-    make_user("o@example.com", "client", account="Other Co")
-    account = _load(db, customer).account
-    with pytest.raises(AccountError, match=message):
-        services.edit_account(db, app.config, account, Staff(staff), name=name,
-                              account_type=kind)
-
-
 @pytest.mark.parametrize(("audience", "ends_in", "message"), [
     ("newsletter:payments", None, None),
     ("newsletter:payments", timedelta(days=30), None),
