@@ -46,7 +46,9 @@ class FilterForm(FlaskForm):
 class UserFilterForm(FilterForm):
     """Search and filters of the users list."""
 
-    q = StringField("Email or name", validators=[Optional(), Length(max=200)])
+    # Named "search", not "q": Material opens its own search box on any page whose address
+    # has ?q= (the view accepts ?q= too, as DESIGN.md's /admin/users?q=).
+    search = StringField("Email or name", validators=[Optional(), Length(max=200)])
     role = SelectField("Role", choices=options([("", "Any role"), *ROLES]),
                        validate_choice=False)
     account = SelectField("Account", choices=options([("", "Any account")]),

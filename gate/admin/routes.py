@@ -93,7 +93,8 @@ def users() -> ResponseReturnValue:
         return page("admin/users.html", 400, form=form, result=None, args={})
     if form.state.data not in queries.STATES:
         form.state.data = "active"
-    filters = queries.UserFilter(q=form.q.data or "", role=form.role.data or "",
+    text = form.search.data or request.args.get("q", "")[:200]
+    filters = queries.UserFilter(q=text, role=form.role.data or "",
                                  account=form.account.data or "",
                                  audience=(form.audience.data or "").strip(),
                                  state=form.state.data or "active")

@@ -21,6 +21,7 @@ def people(make_user, customer, reader):
     ("q=ann", ["ann@example.com"], ["bob@beta.example.com"]),
     ("q=BETA", ["bob@beta.example.com"], ["ann@example.com"]),
     ("q=%25", [], ["ann@example.com"]),
+    ("search=ann", ["ann@example.com"], ["bob@beta.example.com"]),
     ("role=subscriber", ["sub@example.com"], ["ann@example.com"]),
     ("account=beta-co", ["bob@beta.example.com"], ["ann@example.com"]),
     ("audience=newsletter:payments", ["sub@example.com"], ["gone@example.com"]),

@@ -109,3 +109,31 @@ def test_staff_import_preview_apply_and_audit_export(context, demo, tmp_path):
     assert rows and {r["action"] for r in rows} == {"subscribers.import"}
     snapshot(page, "admin-audit-1280")
     assert page.console_errors == [], page.console_errors
+
+
+STAFF_PAGES = ["/admin/", "/admin/users", "/admin/users/new", "/admin/accounts",
+               "/admin/import", "/admin/audit", "/admin/mail", "/admin/view-as"]
+
+
+def test_staff_pages_pass_axe(browser, demo):
+    """axe-core (bundled by axe-playwright-python): no serious or critical violation in the
+    content of any staff page, nor of a user's page (``bypass_csp`` lets it inject itself)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    context = browser.new_context(base_url=demo.url, bypass_csp=True)
+    try:
+        page = _staff_page(context, demo)
+        client = demo.user("client")
+        page.goto(f"/admin/users?search={client.email}")
+        page.get_by_role("link", name=client.email).click()
+        pages = [*STAFF_PAGES, page.url.removeprefix(demo.url)]
+        axe = Axe()
+        for path in pages:
+            page.goto(path)
+            # The staff content; the frame (Material's header, search, tabs) is the site's own.
+            found = axe.run(page, context={"include": [[".sop-admin"]]}).response["violations"]
+            bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+                   for v in found if v["impact"] in {"serious", "critical"}]
+            assert bad == [], (path, bad)
+    finally:
+        context.close()
