@@ -9,7 +9,17 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the accounts part on ``app`` (before the parts that use ``current_user``)."""
-    from gate import admin_cli, auth, db, extensions, mail, reader, requests_cli, sessions
+    from gate import (
+        admin_cli,
+        auth,
+        db,
+        extensions,
+        mail,
+        reader,
+        requests_cli,
+        sessions,
+        twofactor,
+    )
 
     extensions.init_app(app)
     db.init_app(app)
@@ -18,4 +28,5 @@ def init_app(app: Flask) -> None:
     auth.init_app(app)
     reader.init_app(app)
     requests_cli.init_app(app)
+    twofactor.init_app(app)
     admin_cli.init_app(app)

@@ -62,7 +62,7 @@ def db_revision(message: str) -> None:
 
 # ---- users ----
 
-def _account_types(config: Any) -> frozenset[str]:
+def account_types(config: Any) -> frozenset[str]:
     """Account type names: the defaults plus those found in ``ACCOUNT_TYPES_FILE``."""
     found = set(DEFAULT_ACCOUNT_TYPES)
     configured = str(config.get("ACCOUNT_TYPES_FILE") or "")
@@ -82,12 +82,6 @@ def _account_types(config: Any) -> frozenset[str]:
                 if isinstance(item, dict):
                     found.update(str(item[k]) for k in ("type", "name", "slug", "id") if k in item)
     return frozenset(found)
-
-
-def _audiences(values: tuple[str, ...]) -> list[str]:
-    db = get_session()
-    sections = accounts.newsletter_sections(current_app.config)
-    return [accounts.validate_audience(db, value, sections) for value in values]
 
 
 def _parse_until(value: str | None) -> datetime | None:
@@ -110,25 +104,18 @@ def _parse_until(value: str | None) -> datetime | None:
 def users_add(email: str, role: str | None, name: str, account_name: str | None,
               account_type: str | None, audience_values: tuple[str, ...]) -> None:
     """Add a user (a client account is created when missing)."""
-    db = get_session()
+    from gate.admin import services
+
     try:
         if not role:
             raise AccountError("--role is required (client, subscriber or staff)")
-        if role not in {"client", "subscriber", "staff"}:
-            raise AccountError(f"bad role: {role!r} (expected client, subscriber or staff)")
         if account_name is not None and role != "client":
             raise AccountError("--account is only for client users")
-        if account_type is not None and account_type not in _account_types(current_app.config):
-            raise AccountError(f"unknown account type: {account_type!r}")
-        account = accounts.ensure_account(db, account_name, account_type) if account_name else None
-        user = accounts.create_user(db, email, role, name=name, account=account)
-        for audience in _audiences(audience_values):
-            accounts.grant(db, user, audience)
+        user = services.add_user(get_session(), current_app.config, None, email=email,
+                                 role=role, name=name, account_name=account_name,
+                                 account_type=account_type, extra=audience_values)
     except AccountError as exc:
-        db.rollback()
         _fail(str(exc))
-    audit.record("user.add", target=user.email, detail=f"role={role}",
-                 email=user.email, user=user)
     grants = ", ".join(sorted(g.audience for g in user.grants)) or "none"
     click.echo(f"added {user.role} {user.email} (grants: {grants})")
 
@@ -145,15 +132,13 @@ def _user(email: str) -> User:
 @click.argument("email")
 def users_invite(email: str) -> None:
     """Email the user a link to set their password (valid 72 hours)."""
-    from gate.auth import send_token_mail
+    from gate.admin import services
 
     user = _user(email)
-    if user.role == "subscriber":
-        _fail(f"{user.email} is a subscriber: subscribers sign in with a one-time link")
-    if not user.active:
-        _fail(f"{user.email} is revoked (sop-portal users restore {user.email})")
-    send_token_mail(user, "invite")
-    audit.record("user.invite", user=user, target=user.email)
+    try:
+        services.invite(get_session(), user, None)
+    except AccountError as exc:
+        _fail(str(exc))
     # A command's process ends right after this: deliver now rather than in a background thread.
     report = mail.deliver_due(current_app._get_current_object())
     if report.failed:
@@ -169,13 +154,15 @@ def users_invite(email: str) -> None:
 @click.option("--until", default=None, help="Last moment of the grant (ISO date or date-time).")
 def users_grant(email: str, audience: str, until: str | None) -> None:
     """Give the user an audience (effective on their next request)."""
+    from gate.admin import services
+
     user = _user(email)
     try:
-        (value,) = _audiences((audience,))
+        changed = services.grant(get_session(), current_app.config, user, None, audience,
+                                 _parse_until(until))
     except AccountError as exc:
         _fail(str(exc))
-    changed = accounts.grant(get_session(), user, value, _parse_until(until))
-    audit.record("grant.add", user=user, target=value, outcome="ok" if changed else "unchanged")
+    value = audience.strip()
     click.echo(f"{user.email} {'now holds' if changed else 'already holds'} {value}")
 
 
@@ -184,20 +171,14 @@ def users_grant(email: str, audience: str, until: str | None) -> None:
 @click.argument("audience")
 def users_ungrant(email: str, audience: str) -> None:
     """Remove an audience from the user (effective on their next request)."""
+    from gate.admin import services
+
     user = _user(email)
-    db = get_session()
     value = audience.strip()
-    if not accounts.ungrant(db, user, value):
-        try:
-            _audiences((value,))
-        except AccountError as exc:
-            _fail(str(exc))
-        _fail(f"{user.email} does not hold {value}")
-    if user.role == "subscriber" and not any(
-        g.audience.startswith("newsletter:") for g in user.grants
-    ):
-        accounts.revoke_sessions(user, db)
-    audit.record("grant.remove", user=user, target=value)
+    try:
+        services.ungrant(get_session(), current_app.config, user, None, value)
+    except AccountError as exc:
+        _fail(str(exc))
     click.echo(f"{user.email} no longer holds {value}")
 
 
@@ -205,20 +186,14 @@ def users_ungrant(email: str, audience: str) -> None:
 @click.argument("email")
 def users_revoke(email: str) -> None:
     """Revoke the user: no more sign-in, every session ends on its next request."""
+    from gate.admin import services
+
     user = _user(email)
-    accounts.deactivate(get_session(), user)
-    audit.record("user.revoke", user=user, target=user.email)
+    try:
+        services.revoke(get_session(), user, None)
+    except AccountError as exc:
+        _fail(str(exc))
     click.echo(f"revoked {user.email}")
-
-
-@users_cli.command("restore")
-@click.argument("email")
-def users_restore(email: str) -> None:
-    """Let a revoked user sign in again."""
-    user = _user(email)
-    accounts.reactivate(get_session(), user)
-    audit.record("user.restore", user=user, target=user.email)
-    click.echo(f"restored {user.email}")
 
 
 def user_row(user: User, now: datetime) -> dict[str, Any]:
@@ -252,7 +227,8 @@ def users_list(as_json: bool) -> None:
     from gate.models import utcnow
 
     now = utcnow()
-    rows = [user_row(u, now) for u in get_session().scalars(select(User).order_by(User.email))]
+    query = select(User).where(User.email.not_like("%@deleted.invalid")).order_by(User.email)
+    rows = [user_row(u, now) for u in get_session().scalars(query)]
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return

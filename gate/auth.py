@@ -35,7 +35,7 @@ from flask.typing import ResponseReturnValue
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 
-from gate import accounts, audit, mail, passwords, sessions, tokens
+from gate import accounts, audit, mail, passwords, sessions, tokens, twofactor
 from gate.accounts import AccountError
 from gate.auth_forms import (
     ButtonForm,
@@ -214,6 +214,9 @@ def login() -> ResponseReturnValue:
         return render_page("auth/login.html", 200, form=form, failed=FAILED_SIGN_IN)
     if passwords.needs_rehash(user.password_hash or "", config):
         user.password_hash = passwords.hash_password(form.password.data, config)
+    if twofactor.credential(get_session(), user.id) is not None:  # a code comes next
+        return twofactor.challenge(user, remember=bool(form.remember.data),
+                                   next_path=safe_next(form.next.data, default=""))
     sessions.sign_in(user, remember=bool(form.remember.data), method="password")
     flash(f"You are signed in as {user.email}.")
     audit.record("signin", user=user, target="password")

@@ -131,6 +131,7 @@ _ENV_PARSERS: dict[str, Any] = {
     "TOKEN_MAX_AGE_INVITE": int,
     "TOKEN_MAX_AGE_RESET": int,
     "TOKEN_MAX_AGE_LINK": int,
+    "REQUIRE_STAFF_2FA": _bool,
 }
 
 

@@ -252,3 +252,26 @@ class AccessRequest(Base):
     ip: Mapped[str] = mapped_column(String(64), default="")
     status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class TotpCredential(Base):
+    """A user's authenticator app (two-factor sign-in, :mod:`gate.twofactor`)."""
+
+    __tablename__ = "totp_credentials"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    secret: Mapped[str] = mapped_column(String(64))
+    last_step: Mapped[int] = mapped_column(Integer, default=0)
+    """The last time step whose code was used: no code of it or before is accepted again."""
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RecoveryCode(Base):
+    """A single-use recovery code (only its SHA-256 is stored)."""
+
+    __tablename__ = "recovery_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
