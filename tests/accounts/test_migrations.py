@@ -341,14 +341,14 @@ def test_a_model_change_becomes_the_next_revision_in_one_command(config, app, sc
     models = MetaData()
     for table in Base.metadata.tables.values():
         table.to_metadata(models)
-    Table("access_requests", models,
+    Table("example_notes", models,
           Column("id", Integer, primary_key=True),
           Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), index=True),
           Column("at", DateTime, nullable=False))
-    path = db.revision("add access requests", models)
+    path = db.revision("add example notes", models)
     head = int(db.head_revision())
     assert path.parent == scratch_migrations / "versions"
-    assert path.name == f"{head:04d}_add_access_requests.py"
+    assert path.name == f"{head:04d}_add_example_notes.py"
     source = path.read_text()
     assert f"down_revision: str | None = '{head - 1:04d}'" in source
     assert "gate" not in source  # a revision outlives the models it was made from
