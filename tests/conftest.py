@@ -5,6 +5,7 @@ Area-specific fixtures live in the ``conftest.py`` of each test folder.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
@@ -251,11 +252,22 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'instance' / 'test.sqlite3'}"
         return
+    cluster = request.getfixturevalue("pg_cluster")
+    name = request.getfixturevalue("_pg_test_database")
+    try:
+        with closing_connections_to(name):
+            yield cluster.url(name)
+    finally:
+        cluster.empty_database(name)
+
+
+@contextlib.contextmanager
+def closing_connections_to(name: str):
+    """Close, at the end of the block, every pooled connection opened to database ``name``
+    (so the database can be emptied or dropped)."""
     from sqlalchemy import event
     from sqlalchemy.pool import Pool
 
-    cluster = request.getfixturevalue("pg_cluster")
-    name = request.getfixturevalue("_pg_test_database")
     opened: list = []
 
     def remember(dbapi_connection, _record) -> None:
@@ -264,9 +276,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path):
 
     event.listen(Pool, "connect", remember)
     try:
-        yield cluster.url(name)
+        yield
     finally:
         event.remove(Pool, "connect", remember)
         for connection in opened:
             connection.close()
-        cluster.empty_database(name)

@@ -31,18 +31,16 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    event,
     insert,
     inspect,
     select,
     text,
 )
-from sqlalchemy.pool import Pool
 
 from gate import create_app, db, passwords
 from gate.models import Base, User
 from tests.accounts.conftest import post_form, signed_in_email
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, closing_connections_to
 
 _names = itertools.count()
 
@@ -212,19 +210,10 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         return
     cluster = request.getfixturevalue("pg_cluster")
     name = f"migrations_{next(_names)}"
-    opened: list = []
-
-    def remember(dbapi_connection, _record) -> None:
-        if getattr(getattr(dbapi_connection, "info", None), "dbname", None) == name:
-            opened.append(dbapi_connection)
-
-    event.listen(Pool, "connect", remember)
     try:
-        yield cluster.create_database(name)
+        with closing_connections_to(name):
+            yield cluster.create_database(name)
     finally:
-        event.remove(Pool, "connect", remember)
-        for connection in opened:
-            connection.close()
         cluster.drop_database(name)
 
 
