@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, object_session
 
+from gate.exceptions import GateError
 from gate.models import ROLES, ClientAccount, Grant, LoginSession, User
 
 DEFAULT_SECTIONS = frozenset({"store-setup", "payments"})
@@ -30,7 +31,7 @@ _DOMAIN_LABEL = re.compile(r"^[a-z0-9\u0080-\U0010ffff](?:[a-z0-9\-\u0080-\U0010
                            r"[a-z0-9\u0080-\U0010ffff])?$")
 
 
-class AccountError(ValueError):
+class AccountError(GateError, ValueError):
     """Bad input for an account operation; the message is one line for a person."""
 
 

@@ -21,12 +21,14 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy.engine import URL, make_url
 
+from gate.exceptions import GateError
+
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_DUMP_MAGIC = b"PGDMP"
 PG_TIMEOUT = 3600
 
 
-class BackupError(RuntimeError):
+class BackupError(GateError, RuntimeError):
     """A backup or restore cannot be done; the message says why."""
 
 

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from gate.exceptions import GateError
+
 DEFAULT_SECRET_KEY = "dev-only-secret-key-change-me"  # nosec B105 - refused in production
 ENVIRONMENTS = ("development", "production")
 MIN_KEY_LENGTH = 32
@@ -22,7 +24,7 @@ MIN_KEY_DISTINCT = 10
 _LOCAL_NAMES = frozenset({"localhost", "ip6-localhost", "ip6-loopback", "localhost.localdomain"})
 
 
-class ConfigError(RuntimeError):
+class ConfigError(GateError, RuntimeError):
     """The configuration cannot be used; the message says which setting and why."""
 
 

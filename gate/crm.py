@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from gate import accounts
+from gate.exceptions import GateError
 from gate.newsletter import NewsletterMap
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -104,7 +105,7 @@ _QUOTED_TOKEN = re.compile(r'\\++.|""', re.S)
 _PLACE_ROW = re.compile(r"(?:^| )row (\d+)$")
 
 
-class CrmError(ValueError):
+class CrmError(GateError, ValueError):
     """Base class of every error raised for CRM input."""
 
 

@@ -33,6 +33,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import ServiceUnavailable
 
+from gate.exceptions import GateError
 from gate.models import Base
 
 log = logging.getLogger(__name__)
@@ -109,7 +110,7 @@ def _close_session(_exc: BaseException | None) -> None:
         session.close()
 
 
-class SchemaError(RuntimeError):
+class SchemaError(GateError, RuntimeError):
     """The database cannot be brought to this release's schema (one line for the CLI)."""
 
 

@@ -19,6 +19,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from gate.config import resolve_path
+from gate.exceptions import GateError
 from gate.security import CSP_HASHES_FILE, build_csp, load_script_hashes
 from gate.sitebuild import BUILDS_DIR
 
@@ -31,7 +32,7 @@ _SERVER_NAME = re.compile(r"^(?:_|[A-Za-z0-9*](?:[A-Za-z0-9.*-]{0,252}))$")
 _USER = re.compile(r"^[a-z_][a-z0-9_-]{0,31}(?: [a-z_][a-z0-9_-]{0,31})?$")
 
 
-class DeployConfigError(ValueError):
+class DeployConfigError(GateError, ValueError):
     """A value cannot go into the nginx configuration; the message says which and why."""
 
 

@@ -34,6 +34,7 @@ from typing import Any
 
 from gate import crm
 from gate.config import ConfigError, is_production
+from gate.exceptions import GateError
 
 API_PATH = "/wp-json/fluent-crm/v2"
 PAGE_SIZE = 100
@@ -42,7 +43,7 @@ MAX_ANSWER_BYTES = 20 * 1024 * 1024
 DEFAULT_TIMEOUT = 20.0
 
 
-class ApiError(RuntimeError):
+class ApiError(GateError, RuntimeError):
     """FluentCRM's REST API could not be used; the message is one line saying why.
 
     ``status`` is the HTTP status FluentCRM answered with (None when there was no answer).

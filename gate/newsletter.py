@@ -17,6 +17,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from gate.exceptions import GateError
+
 AUDIENCE_PREFIX = "newsletter:"
 DEFAULT_MAP_FILE = Path(__file__).with_name("newsletter_map.toml")
 
@@ -26,7 +28,7 @@ _TITLE_MAX = 200
 _SECTION_KEYS = {"slug", "title", "lists", "tags"}
 
 
-class NewsletterMapError(ValueError):
+class NewsletterMapError(GateError, ValueError):
     """The newsletter map is not valid; the message names the section and the key."""
 
 

@@ -20,6 +20,8 @@ from typing import Any
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from gate.exceptions import GateError
+
 MIN_LENGTH = 12
 DEFAULT_MAX_LENGTH = 1024
 
@@ -48,7 +50,7 @@ dummy_verifications = 0
 """How many times :func:`verify_dummy` ran (tests read it to see that unknown users cost a hash)."""
 
 
-class PasswordRuleError(ValueError):
+class PasswordRuleError(GateError, ValueError):
     """The password breaks a rule; the message says which, for the form."""
 
 

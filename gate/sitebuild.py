@@ -31,12 +31,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from gate import leaks
+from gate.exceptions import GateError
 
 BUILDS_DIR = ".sop-builds"
 KEEP_BUILDS = 2
 
 
-class BuildError(Exception):
+class BuildError(GateError):
     """The build or one of its checks failed; the message says why."""
 
 

@@ -17,13 +17,14 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from gate import crm
+from gate.exceptions import GateError
 from gate.fluentcrm import Summary, current_map, run_import
 
 UPLOAD_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 MAX_AGE_SECONDS = 86_400
 
 
-class UploadError(ValueError):
+class UploadError(GateError, ValueError):
     """An upload that cannot be used; the message says why (one line for a person)."""
 
 
