@@ -48,6 +48,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from gate import health; health.init_app(app)  # noqa: E702, I001
     from gate import backup; backup.init_app(app)  # noqa: E702, I001
     from gate import admin; admin.init_app(app)  # noqa: E702, I001
+    from gate import prune_cli; prune_cli.init_app(app)  # noqa: E702, I001
     # (end of parts)
     # Blueprints with their own URL prefixes come first; the public site catches the rest.
     app.register_blueprint(site.bp)
