@@ -2,10 +2,10 @@
 
 :func:`gate.admin.services.delete_user` clears the user's row, grants, sessions, links and
 two-factor secrets; :func:`erase_traces` handles the other tables that hold their personal
-data: the audit trail (their email and IP address; the row and its user id stay, an address in
-a target or detail becomes ``user <id>``), the mail queue (messages to them) and the access
-requests they sent. Every address the user had is covered: the current one and the ones their
-audit rows recorded before an email change.
+data: the audit trail (rows of their id or address lose the email and IP address; the rows
+and user ids stay, and an address in a target or detail becomes ``user <id>``), the mail
+queue (messages to them) and the access requests they sent. Every address the user had is
+covered: the current one and the ones their audit rows recorded before an email change.
 """
 
 from __future__ import annotations
@@ -61,9 +61,7 @@ def _scrub_audit(db: Session, user: User, addresses: set[str]) -> int:
                                                        *mentions))):
         before = (row.email, row.ip, row.target, row.detail)
         if row.user_id == user.id or pattern.fullmatch(row.email or ""):
-            row.email = ""
-        if row.user_id == user.id:
-            row.ip = ""
+            row.email, row.ip = "", ""
         row.target = pattern.sub(placeholder, row.target)
         row.detail = pattern.sub(placeholder, row.detail)
         changed += before != (row.email, row.ip, row.target, row.detail)
