@@ -81,6 +81,17 @@ def test_the_app_refuses_to_start_with_a_bad_period(app_config, name, value):
         create_app({**app_config, name: value})
 
 
+@pytest.mark.parametrize(("raw", "message"), [("-1", "from 0 to"), ("abc", "not valid")])
+def test_a_bad_period_in_the_environment_names_the_setting(app_config, monkeypatch, raw,
+                                                             message):
+    from gate import create_app
+
+    monkeypatch.setenv("RETENTION_SESSION_DAYS", raw)
+    with pytest.raises(ConfigError, match=message) as caught:
+        create_app(app_config)
+    assert str(caught.value).startswith("RETENTION_SESSION_DAYS=")
+
+
 def test_the_defaults_suit_popia(app):
     assert retention.policy(app.config).days == DEFAULT_DAYS
 
