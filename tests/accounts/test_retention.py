@@ -211,6 +211,7 @@ def _prune(app, seeded, dry_run=False):
                        dry_run=dry_run)
 
 
+@pytest.mark.usefixtures("db_url")  # SQLite and PostgreSQL
 def test_prune_removes_exactly_what_is_past_its_period(app, seeded):
     from gate.db import database
 
@@ -236,6 +237,7 @@ def test_prune_removes_exactly_what_is_past_its_period(app, seeded):
     assert sorted(p.name for p in seeded["outbox"].iterdir()) == ["new.eml"]
 
 
+@pytest.mark.usefixtures("db_url")  # SQLite and PostgreSQL
 def test_prune_is_idempotent(app, seeded):
     _prune(app, seeded)
     snapshot = _snapshot(app)
@@ -243,6 +245,7 @@ def test_prune_is_idempotent(app, seeded):
     assert _snapshot(app) == snapshot
 
 
+@pytest.mark.usefixtures("db_url")  # SQLite and PostgreSQL
 def test_a_dry_run_counts_the_same_and_changes_nothing(app, seeded):
     before = _snapshot(app)
     assert _prune(app, seeded, dry_run=True) == EXPECTED

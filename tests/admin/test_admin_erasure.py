@@ -66,6 +66,7 @@ def test_addresses_of_finds_every_address_the_user_had(db, history):
     assert erasure.addresses_of(db, user) == {OLD, NEW}
 
 
+@pytest.mark.usefixtures("db_url")  # SQLite and PostgreSQL
 def test_deleting_erases_the_user_from_every_table(db, history):
     user, boss = history
     user_id = user.id
