@@ -56,8 +56,8 @@ from calculators.terms import Instalment as Instalment
 from calculators.terms import Schedule as Schedule
 from calculators.terms import Terms as Terms
 from calculators.terms import due_date as due_date
-from calculators.terms import parse_terms as parse_terms
 from calculators.terms import schedule as schedule
+from calculators.terms_parser import parse_terms as parse_terms
 
 __all__ = [
     "DEFAULT_ACCOUNT_TYPES_FILE", "AccountType", "BillingEvent", "BusinessCalendar", "Change",
