@@ -7,7 +7,7 @@ import os
 import pytest
 
 from calculators import DEFAULT_ACCOUNT_TYPES_FILE
-from gate.calc_service import settings_from_config
+from gate.api.services import settings_from_config
 from gate.config import ConfigError
 
 CUSTOM = """
@@ -119,7 +119,7 @@ def test_closure_edits_are_picked_up(tmp_path, caplog):
 def test_one_reader_for_the_app_and_the_cli(calc_app, tmp_path):
     """The CLI's settings (from the environment) match the app's for the same variables."""
     from gate import create_app
-    from gate.calc_service import calculator_settings, settings_from_environ
+    from gate.api.services import calculator_settings, settings_from_environ
 
     path = tmp_path / "closures.toml"
     path.write_text(SHUTDOWN)

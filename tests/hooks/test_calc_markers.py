@@ -238,7 +238,7 @@ def test_settings_come_from_the_environment():
     zar = hook.build_settings({"BILLING_CURRENCY": "ZAR"})
     assert hook.expand_markers(
         "[[calc prorate monthly_fee=2000 go_live=2026-01-07 show=credit]]", zar) == "R387.10"
-    with pytest.raises(hook.ConfigError):
+    with pytest.raises(hook.SettingsError):
         hook.build_settings({"BILLING_CURRENCY": "XYZ"})
 
 
