@@ -1,7 +1,8 @@
 """Billing calculators: proration, business days and closures, payment terms and due dates.
 
-Pure Python: no Flask, no file access, no clock. The gate's API, the CLI and the MkDocs hook
-all call this package, so every figure shown anywhere comes from one implementation.
+Pure Python: no Flask, no clock, and no file access outside :mod:`calculators.settings`. The
+gate's API, the CLI and the MkDocs hooks all call this package, so every figure shown anywhere
+comes from one implementation.
 """
 
 from __future__ import annotations
