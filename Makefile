@@ -51,6 +51,7 @@ serve: site demo
 lint: setup
 	$(BIN)/ruff check gate calculators hooks tests bench scripts
 	$(BIN)/bandit -q -c pyproject.toml -r gate calculators hooks
+	$(BIN)/mypy --strict calculators hooks gate/api
 
 test: setup system-deps site lint
 	$(BIN)/python -m pytest -q

@@ -44,7 +44,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from gate import deploy_cli; deploy_cli.init_app(app)  # noqa: E702, I001
     from gate import fluentcrm; fluentcrm.init_app(app)  # noqa: E702, I001
     from gate import members; members.init_app(app)  # noqa: E702, I001
-    from gate import api; api.init_app(app)  # noqa: E702, I001
+    from gate.api import routes as api; api.init_app(app)  # noqa: E702, I001
     from gate import health; health.init_app(app)  # noqa: E702, I001
     from gate import backup; backup.init_app(app)  # noqa: E702, I001
     from gate import admin; admin.init_app(app)  # noqa: E702, I001
