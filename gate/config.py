@@ -134,6 +134,7 @@ _ENV_PARSERS: dict[str, Any] = {
     "TOKEN_MAX_AGE_RESET": int,
     "TOKEN_MAX_AGE_LINK": int,
     "REQUIRE_STAFF_2FA": _bool,
+    "SQLITE_MIN_FREE_MB": int,
 }
 
 
