@@ -21,20 +21,24 @@ TEST_EXTRAS := test,dev,postgres,redis
 # The virtual environment: one stamp per install, each redone when pyproject.toml or the
 # constraints change. `make serve` installs only what serving needs; `make test` adds its extras.
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -qq --upgrade pip
+	@echo "creating $(VENV)"
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -qq --upgrade pip
 
 $(BIN)/.serve-installed: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
-	$(PIP) -e . > $(VENV)/pip-serve.log || { cat $(VENV)/pip-serve.log; exit 1; }
-	touch $@
+	@echo "installing . into $(VENV) (log: $(VENV)/pip-serve.log)"
+	@$(PIP) -e . > $(VENV)/pip-serve.log || { cat $(VENV)/pip-serve.log; exit 1; }
+	@touch $@
 
 $(BIN)/.test-installed: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
-	$(PIP) -e ".[$(TEST_EXTRAS)]" > $(VENV)/pip-test.log || { cat $(VENV)/pip-test.log; exit 1; }
-	touch $@
+	@echo "installing .[$(TEST_EXTRAS)] into $(VENV) (log: $(VENV)/pip-test.log)"
+	@$(PIP) -e ".[$(TEST_EXTRAS)]" > $(VENV)/pip-test.log || { cat $(VENV)/pip-test.log; exit 1; }
+	@touch $@
 
 $(BIN)/.audit-installed: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
-	$(PIP) -e ".[audit]" > $(VENV)/pip-audit.log || { cat $(VENV)/pip-audit.log; exit 1; }
-	touch $@
+	@echo "installing .[audit] into $(VENV) (log: $(VENV)/pip-audit.log)"
+	@$(PIP) -e ".[audit]" > $(VENV)/pip-audit.log || { cat $(VENV)/pip-audit.log; exit 1; }
+	@touch $@
 
 serve-setup: $(BIN)/.serve-installed
 

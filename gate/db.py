@@ -3,7 +3,9 @@
 SQLite (the embedded default, a file in the instance folder) runs in WAL mode with a busy
 timeout so readers never wait for the writer and writers queue briefly instead of failing;
 ``DATABASE_URL=postgresql+psycopg://...`` selects PostgreSQL. A database that stays locked
-answers 503 with ``Retry-After``, never a traceback.
+answers 503 with ``Retry-After``, never a traceback. The write-ahead log is bounded
+(``journal_size_limit``, ``wal_autocheckpoint``); in production a start checkpoints it with
+``TRUNCATE`` and is refused when the disk lacks room for it plus ``SQLITE_MIN_FREE_MB``.
 
 The schema is the Alembic revisions under ``migrations/`` (:func:`upgrade`, run by ``sop-portal
 db upgrade``); :func:`revision` writes the next one from what the models changed. A database of
