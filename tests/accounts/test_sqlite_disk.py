@@ -84,10 +84,14 @@ def test_a_full_disk_refuses_the_start_and_space_brings_sign_in_back(app_config,
     assert sign_in(app) == 302
     ballast = fill(small_disk)
     assert sign_in(app) == 503  # the running gate: a clear 503, no traceback
+    health = app.test_client().get("/healthz")
+    assert health.status_code == 503
+    assert any("sqlite_disk" in p and "MB free" in p for p in health.get_json()["problems"])
     with pytest.raises(ConfigError, match=r"MB free; SQLite needs at least 5 MB"):
         create_app(config)  # a restart is refused with one line, not 503 on every sign-in
     ballast.unlink()
     assert sign_in(app) == 302  # space is back: the running gate signs in again
+    assert app.test_client().get("/healthz").status_code == 200
     db.database(app).engine.dispose()
     assert sign_in(create_app(config)) == 302  # and so does a restarted one
 
