@@ -147,6 +147,7 @@ _ENV_PARSERS: dict[str, Any] = {
     "RETENTION_SESSION_DAYS": int,
     "RETENTION_ACCESS_REQUEST_DAYS": int,
     "RETENTION_AUDIT_PERSONAL_DAYS": int,
+    "SQLITE_MIN_FREE_MB": int,
 }
 
 

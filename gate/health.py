@@ -1,4 +1,5 @@
-"""``/healthz`` checks beyond the database: the rate limiter's storage and the mail queue.
+"""``/healthz`` checks beyond the database: the rate limiter's storage, the mail queue and the
+free space of a production SQLite database's disk.
 
 Each check raises :class:`Unhealthy` naming what is wrong; ``/healthz`` lists every failing
 check with a 503, so a load balancer or a monitor notices a stopped Redis or a mail queue
@@ -36,6 +37,20 @@ def limiter_storage() -> None:
         raise Unhealthy("rate-limit storage unreachable (limits are kept per process)")
 
 
+def sqlite_disk() -> None:
+    """Production SQLite: its disk still has the room a start needs (``SQLITE_MIN_FREE_MB``)."""
+    from gate.config import ConfigError, is_production
+    from gate.db import check_free_space, sqlite_path
+
+    path = sqlite_path(str(current_app.config.get("DATABASE_URL", "")))
+    if path is None or not is_production(current_app.config):
+        return
+    try:
+        check_free_space(path, int(current_app.config["SQLITE_MIN_FREE_MB"]))
+    except ConfigError as exc:
+        raise Unhealthy(str(exc)) from None
+
+
 def mail_queue() -> None:
     """No queued message is older than ``MAIL_QUEUE_MAX_AGE`` seconds (a worker sends them)."""
     from gate.db import get_session
@@ -55,6 +70,6 @@ def init_app(app: Flask) -> None:
     from gate import site
 
     app.config.setdefault("MAIL_QUEUE_MAX_AGE", DEFAULT_MAIL_QUEUE_MAX_AGE)
-    for check in (limiter_storage, mail_queue):
+    for check in (limiter_storage, mail_queue, sqlite_disk):
         if check not in site.health_checks:
             site.health_checks.append(check)
