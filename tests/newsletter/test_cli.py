@@ -9,14 +9,11 @@ import pytest
 from sqlalchemy import func, select
 
 from gate.config import ConfigError
-from gate.models import AuditEvent, User, utcnow
-from tests.accounts import fluentcrm_shapes as shapes
+from gate.models import User, utcnow
 from tests.accounts.conftest import signed_in_email
+from tests.newsletter import shapes
+from tests.newsletter.helpers import DATA, HEADER, PAY, STORE, audit_actions, state
 
-DATA = Path(__file__).resolve().parent.parent / "data"
-HEADER = "Email,First Name,Last Name,Status,Lists,Tags\n"
-PAY = "Online Sales FAQ: Payments"
-STORE = "Online Sales FAQ: Store Setup"
 BOTH = f'"{PAY}, {STORE}"'
 
 
@@ -41,23 +38,6 @@ def run(runner):
         return runner.invoke(args=["subscribers", "import", *map(str, args)])
 
     return invoke
-
-
-def state(app) -> dict[str, tuple[str, str, tuple[str, ...]]]:
-    """email -> (role, name, grants), read from the database."""
-    from gate.db import get_session
-
-    with app.app_context():
-        users = get_session().scalars(select(User).order_by(User.email))
-        return {u.email: (u.role, u.name, tuple(g.audience for g in u.grants)) for u in users}
-
-
-def audit_actions(app) -> list[tuple[str, str, str]]:
-    from gate.db import get_session
-
-    with app.app_context():
-        rows = get_session().scalars(select(AuditEvent).order_by(AuditEvent.id))
-        return [(e.action, e.email, e.target) for e in rows]
 
 
 def test_new_subscribers_are_created_with_their_sections(app, run):
@@ -213,9 +193,9 @@ def test_a_bad_file_changes_nothing_and_lists_every_bad_row(app, run, csv_file, 
 
 
 def test_a_failure_half_way_rolls_the_whole_import_back(app, run, csv_file, monkeypatch):
-    from gate import fluentcrm
+    from gate.newsletter import services
 
-    real = fluentcrm.new_subscriber
+    real = services.new_subscriber
     calls = []
 
     def flaky(*args, **kwargs):
@@ -224,7 +204,7 @@ def test_a_failure_half_way_rolls_the_whole_import_back(app, run, csv_file, monk
             raise RuntimeError("disk on fire")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(fluentcrm, "new_subscriber", flaky)
+    monkeypatch.setattr(services, "new_subscriber", flaky)
     result = run(csv_file(f"{HEADER}a@example.com,,,subscribed,{PAY},\n"
                           f"b@example.com,,,subscribed,{PAY},\n"))
     assert isinstance(result.exception, RuntimeError)
