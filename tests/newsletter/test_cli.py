@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from gate.config import ConfigError
 from gate.models import User, utcnow
 from tests.accounts.conftest import signed_in_email
 from tests.newsletter import shapes
@@ -276,24 +275,6 @@ def test_a_custom_map_file_maps_tags(app_config, tmp_path, csv_file):
     ])
     assert result.exit_code == 0, result.output
     assert state(app)["v@example.com"][2] == ("newsletter:vip",)
-
-
-@pytest.mark.parametrize(
-    ("content", "message"),
-    (
-        ('[[section]]\nslug = "Bad Slug"\nlists = ["x"]\n', "slug 'Bad Slug'"),
-        (None, "cannot be read"),
-    ),
-)
-def test_a_bad_map_file_stops_the_app_from_starting(app_config, tmp_path, content, message):
-    from gate import create_app
-
-    path = tmp_path / "map.toml"
-    if content is not None:
-        path.write_text(content)
-    with pytest.raises(ConfigError, match="NEWSLETTER_MAP_FILE") as caught:
-        create_app({**app_config, "NEWSLETTER_MAP_FILE": str(path)})
-    assert message in str(caught.value)
 
 
 def test_import_before_the_schema_exists_is_refused(app_config, csv_file):

@@ -100,9 +100,22 @@ def test_load_map_reads_the_configured_file(tmp_path, content, expected):
         assert set(section_slugs(load_map(config))) == expected
 
 
-def test_a_missing_map_file_is_a_config_error(tmp_path):
-    with pytest.raises(ConfigError, match="cannot be read"):
-        load_map({"NEWSLETTER_MAP_FILE": str(tmp_path / "nowhere.toml")})
+@pytest.mark.parametrize(
+    ("content", "message"),
+    (
+        ('[[section]]\nslug = "Bad Slug"\nlists = ["x"]\n', "slug 'Bad Slug'"),
+        (None, "cannot be read"),
+    ),
+)
+def test_a_bad_map_file_stops_the_app_from_starting(app_config, tmp_path, content, message):
+    from gate import create_app
+
+    path = tmp_path / "map.toml"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(ConfigError, match="NEWSLETTER_MAP_FILE") as caught:
+        create_app({**app_config, "NEWSLETTER_MAP_FILE": str(path)})
+    assert message in str(caught.value)
 
 
 def test_the_running_app_keeps_the_map_it_started_with(app_config, tmp_path):
