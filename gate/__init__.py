@@ -29,6 +29,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(portal_config.from_environ(os.environ))
     if test_config is not None:
         app.config.update(test_config)
+    app.config.update(portal_config.derived_defaults(app.config))
     portal_config.check_production(app.config)
     app.config["TRUSTED_HOSTS"] = portal_config.production_trusted_hosts(app.config) or []
     for name in portal_config.PATH_SETTINGS:  # relative to the working folder, once
@@ -42,7 +43,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # Parts: each concern registers its blueprint, CLI commands and hooks here, one line each.
     from gate import accounts_app; accounts_app.init_app(app)  # noqa: E702, I001 - first: others use it
     from gate import deploy_cli; deploy_cli.init_app(app)  # noqa: E702, I001
-    from gate import fluentcrm; fluentcrm.init_app(app)  # noqa: E702, I001
+    from gate import newsletter; newsletter.init_app(app)  # noqa: E702, I001
     from gate import members; members.init_app(app)  # noqa: E702, I001
     from gate.api import routes as api; api.init_app(app)  # noqa: E702, I001
     from gate import health; health.init_app(app)  # noqa: E702, I001

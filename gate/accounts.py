@@ -9,14 +9,10 @@ Audiences (DESIGN.md "Access model"): ``staff``, ``clients``, ``client:<account-
 
 from __future__ import annotations
 
-import os
 import re
-import time
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import datetime
-from pathlib import Path
-from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, object_session
@@ -24,7 +20,6 @@ from sqlalchemy.orm import Session, object_session
 from gate.exceptions import GateError
 from gate.models import ROLES, ClientAccount, Grant, LoginSession, User
 
-DEFAULT_SECTIONS = frozenset({"store-setup", "payments"})
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _LOCAL_PART = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~\-\u0080-\U0010ffff]+$")
 _DOMAIN_LABEL = re.compile(r"^[a-z0-9\u0080-\U0010ffff](?:[a-z0-9\-\u0080-\U0010ffff]*"
@@ -90,45 +85,12 @@ def require_user(session: Session, email: str) -> User:
     return user
 
 
-def newsletter_sections(config: Mapping[str, Any]) -> frozenset[str]:
-    """The known newsletter section slugs, from ``NEWSLETTER_MAP_FILE`` (:mod:`gate.newsletter`).
+def validate_audience(session: Session, audience: str, sections: Iterable[str]) -> str:
+    """``audience`` if it names something that exists, else AccountError.
 
-    Falls back to the DESIGN.md defaults when the map file is missing or not valid (the gate
-    refuses to start with a bad map elsewhere; the CLI still gives a clear answer).
+    ``sections`` are the newsletter section slugs that exist
+    (:func:`gate.newsletter.sections.current_slugs`).
     """
-    from gate import newsletter
-
-    configured = str(config.get("NEWSLETTER_MAP_FILE") or "")
-    path = Path(configured) if configured else newsletter.DEFAULT_MAP_FILE
-    try:
-        st = os.stat(path)
-    except OSError:
-        return DEFAULT_SECTIONS
-    signature = (st.st_mtime_ns, st.st_size, st.st_ino)
-    hit = _SECTIONS_BY_FILE.get(str(path))
-    if hit is not None and hit[0] == signature:
-        return hit[1]
-    try:
-        parsed = newsletter.parse_map(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        found = DEFAULT_SECTIONS
-    else:
-        found = frozenset(newsletter.section_slugs(parsed)) or DEFAULT_SECTIONS
-    if time.time_ns() - st.st_mtime_ns >= _RACY_NS:  # an older stamp cannot hide an edit
-        _SECTIONS_BY_FILE[str(path)] = (signature, found)
-    return found
-
-
-_SECTIONS_BY_FILE: dict[str, tuple[tuple[int, int, int], frozenset[str]]] = {}
-"""Parsed newsletter maps by path, valid while the file's signature is unchanged (the map is
-parsed once per change, not once per request)."""
-_RACY_NS = 2_000_000_000
-
-
-def validate_audience(
-    session: Session, audience: str, sections: Iterable[str] = DEFAULT_SECTIONS
-) -> str:
-    """``audience`` if it names something that exists, else AccountError."""
     value = audience.strip()
     if value in {"staff", "clients"}:
         return value

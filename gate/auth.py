@@ -52,15 +52,6 @@ from gate.redirects import safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
-DEFAULTS: dict[str, Any] = {
-    "LOGIN_LIMIT_PER_IP": "20/minute",
-    "LOGIN_FAILURES_PER_ACCOUNT": "5/15 minutes",
-    "LINK_LIMIT_PER_IP": "10/hour",
-    "LINK_LIMIT_PER_EMAIL": "3/15 minutes",
-    "TOKEN_LIMIT_PER_IP": "30/minute",  # nosec B105
-    "LOGIN_DEFAULT_NEXT": "/members/",
-    "PASSWORD_MAX_LENGTH": passwords.DEFAULT_MAX_LENGTH,
-}
 FAILED_SIGN_IN = "The email or password is not right."
 
 
@@ -459,6 +450,4 @@ def send_token_mail(user: User, purpose: str) -> None:
 
 def init_app(app: Flask) -> None:
     """Register the blueprint and the sign-in defaults (limits, lifetimes, default target)."""
-    for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
     app.register_blueprint(bp)

@@ -80,7 +80,65 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "RETENTION_SESSION_DAYS": 30,
         "RETENTION_ACCESS_REQUEST_DAYS": 180,
         "RETENTION_AUDIT_PERSONAL_DAYS": 365,
+        # sign-in: rate limits (Flask-Limiter strings), where sign-in leads, password length
+        "LOGIN_LIMIT_PER_IP": "20/minute",
+        "LOGIN_FAILURES_PER_ACCOUNT": "5/15 minutes",
+        "LINK_LIMIT_PER_IP": "10/hour",
+        "LINK_LIMIT_PER_EMAIL": "3/15 minutes",
+        "TOKEN_LIMIT_PER_IP": "30/minute",
+        "LOGIN_DEFAULT_NEXT": "/members/",
+        "PASSWORD_MAX_LENGTH": 1024,
+        "PASSWORD_HASH_TIME_COST": 3,
+        "PASSWORD_HASH_MEMORY_COST": 65536,
+        "PASSWORD_HASH_PARALLELISM": 4,
+        "REQUIRE_STAFF_2FA": None,  # None: required in production mode only
+        # emailed links: seconds a token stays valid
+        "TOKEN_MAX_AGE_INVITE": 72 * 3600,
+        "TOKEN_MAX_AGE_RESET": 3600,
+        "TOKEN_MAX_AGE_LINK": 600,
+        # sessions
+        "SESSION_IDLE_MINUTES": 60,
+        "SESSION_ABSOLUTE_HOURS": 12,
+        "REMEMBER_DAYS": 14,
+        "SESSION_TOUCH_SECONDS": 60,
+        # access requests and staff notices
+        "ACCESS_REQUEST_LIMIT_PER_IP": "10/hour",
+        "ACCESS_REQUEST_LIMIT_PER_EMAIL": "3/day",
+        "STAFF_NOTIFY_EMAIL": "",
+        # the FluentCRM webhook
+        "FLUENTCRM_WEBHOOK_RATE_LIMIT": "600/minute",
+        # mail
+        "MAIL_FROM": "",
+        "MAIL_DELIVERY": "worker",
+        "MAIL_POLL_SECONDS": 1.0,
+        "MAIL_MAX_ATTEMPTS": 6,
+        "MAIL_RETRY_SECONDS": 60,
+        "MAIL_QUEUE_MAX_AGE": 15 * 60,
+        "SMTP_TIMEOUT": 10,
+        # database
+        "DATABASE_BUSY_TIMEOUT_MS": 5000,
+        "DATABASE_RETRY_AFTER": 2,
+        "SQLITE_MIN_FREE_MB": 64,  # free disk a production SQLite start needs beyond its WAL bound
+        # rate-limit storage (Flask-Limiter's own settings)
+        "RATELIMIT_KEY_PREFIX": "sop-portal",
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_STORAGE_TIMEOUT": 0.5,
     }
+
+
+def derived_defaults(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Defaults that follow other settings, applied once the test mapping is in.
+
+    ``DATABASE_AUTO_UPGRADE`` follows ``TESTING``; ``RATELIMIT_STORAGE_OPTIONS`` gives a Redis
+    limiter storage ``RATELIMIT_STORAGE_TIMEOUT`` as its socket timeouts.
+    """
+    found: dict[str, Any] = {"DATABASE_AUTO_UPGRADE": bool(config.get("TESTING"))}
+    if str(config.get("RATELIMIT_STORAGE_URI", "")).startswith(("redis", "rediss")):
+        timeout = float(config.get("RATELIMIT_STORAGE_TIMEOUT", 0.5))
+        found["RATELIMIT_STORAGE_OPTIONS"] = {"socket_timeout": timeout,
+                                              "socket_connect_timeout": timeout}
+    return {name: value for name, value in found.items() if name not in config}
 
 
 # name -> parser for the value found in the environment

@@ -59,7 +59,6 @@ WAL_SIZE_LIMIT = 4 * 1024 * 1024
 """Bytes a SQLite write-ahead log is cut back to after each checkpoint (``journal_size_limit``)."""
 WAL_AUTOCHECKPOINT_PAGES = 1000
 """Pages in the write-ahead log that make SQLite checkpoint it after a commit."""
-DEFAULT_MIN_FREE_MB = 64
 """Megabytes a production SQLite database needs free on its disk at start-up, beyond the
 write-ahead log's bound (``SQLITE_MIN_FREE_MB``)."""
 DRIVER_EXTRAS = {"postgresql": "postgres"}
@@ -337,10 +336,6 @@ def init_app(app: Flask) -> None:
     """Create the engine, close sessions at teardown, add the health check and error handler."""
     from gate import site
 
-    app.config.setdefault("DATABASE_BUSY_TIMEOUT_MS", 5000)
-    app.config.setdefault("DATABASE_RETRY_AFTER", 2)
-    app.config.setdefault("DATABASE_AUTO_UPGRADE", bool(app.testing))
-    app.config.setdefault("SQLITE_MIN_FREE_MB", DEFAULT_MIN_FREE_MB)
     path = sqlite_path(app.config["DATABASE_URL"])
     if path is not None and is_production(app.config):
         path.parent.mkdir(parents=True, exist_ok=True)

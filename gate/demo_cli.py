@@ -21,6 +21,7 @@ from gate import db as database
 from gate.config import is_production, resolve_path
 from gate.db import get_session
 from gate.models import User
+from gate.newsletter.sections import current_slugs
 
 DEMO_ACCOUNT = "Demo Client"
 DEMO_STAFF = "staff@demo.example.com"
@@ -71,7 +72,7 @@ def demo_users(reset_passwords: bool) -> list[dict[str, Any]]:
     for user, created in ((staff, staff_new), (client, client_new)):
         password = _password(user, created, reset_passwords)
         people.append({"user": user, "password": password, "unchanged": password is None})
-    sections = accounts.newsletter_sections(current_app.config) & {"store-setup", "payments"}
+    sections = current_slugs() & {"store-setup", "payments"}
     for section in sorted(sections):
         subscriber, _ = _ensure_user(subscriber_email(section), "subscriber",
                                      f"Demo Subscriber ({section})")

@@ -55,16 +55,10 @@ def init_app(app: Flask) -> None:
     the same limits in memory until it answers again (``RATELIMIT_IN_MEMORY_FALLBACK_ENABLED``);
     a Redis that hangs is given up after ``RATELIMIT_STORAGE_TIMEOUT`` seconds.
     """
-    app.config.setdefault("RATELIMIT_KEY_PREFIX", "sop-portal")
-    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
-    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     if str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith(("redis", "rediss")):
         if importlib.util.find_spec("redis") is None:
             raise ConfigError("RATELIMIT_STORAGE_URI names Redis, but its driver is not "
                               "installed: pip install 'sop-portal[redis]'")
-        timeout = float(app.config.get("RATELIMIT_STORAGE_TIMEOUT", 0.5))
-        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {
-            "socket_timeout": timeout, "socket_connect_timeout": timeout})
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)

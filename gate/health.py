@@ -15,7 +15,6 @@ from sqlalchemy import func, select
 
 from gate.models import MailMessage, utcnow
 
-DEFAULT_MAIL_QUEUE_MAX_AGE = 15 * 60
 """Seconds a queued message may wait before ``/healthz`` reports the mail queue."""
 
 
@@ -55,7 +54,7 @@ def mail_queue() -> None:
     """No queued message is older than ``MAIL_QUEUE_MAX_AGE`` seconds (a worker sends them)."""
     from gate.db import get_session
 
-    limit = int(current_app.config.get("MAIL_QUEUE_MAX_AGE", DEFAULT_MAIL_QUEUE_MAX_AGE))
+    limit = int(current_app.config["MAIL_QUEUE_MAX_AGE"])
     oldest = get_session().scalar(
         select(func.min(MailMessage.created_at)).where(MailMessage.status == "queued")
     )
@@ -69,7 +68,6 @@ def init_app(app: Flask) -> None:
     """Add the checks to ``/healthz`` (once per process)."""
     from gate import site
 
-    app.config.setdefault("MAIL_QUEUE_MAX_AGE", DEFAULT_MAIL_QUEUE_MAX_AGE)
     for check in (limiter_storage, mail_queue, sqlite_disk):
         if check not in site.health_checks:
             site.health_checks.append(check)

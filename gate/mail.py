@@ -279,17 +279,11 @@ def init_app(app: Flask) -> None:
     """Mail settings; in development the outbox log line (with the link) is shown."""
     from gate.config import ConfigError
 
-    app.config.setdefault("MAIL_DELIVERY", "worker")
-    app.config.setdefault("MAIL_POLL_SECONDS", 1.0)
     if app.config["MAIL_DELIVERY"] not in DELIVERY_MODES:
         raise ConfigError(f"MAIL_DELIVERY={app.config['MAIL_DELIVERY']!r} is not valid: use "
                           "'worker' (sop-portal mail worker sends) or 'inline' (tests)")
     if float(app.config["MAIL_POLL_SECONDS"]) <= 0:
         raise ConfigError("MAIL_POLL_SECONDS must be a positive number of seconds")
-    app.config.setdefault("MAIL_MAX_ATTEMPTS", 6)
-    app.config.setdefault("MAIL_RETRY_SECONDS", 60)
-    app.config.setdefault("SMTP_TIMEOUT", 10)
-    app.config.setdefault("MAIL_FROM", "")
     if not is_production(app.config) and log.level == logging.NOTSET:
         log.setLevel(logging.INFO)
         _ = app.logger  # installs Flask's handler on the "gate" logger

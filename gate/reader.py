@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from flask import (
     Blueprint,
@@ -36,11 +35,6 @@ from gate.models import User
 
 bp = Blueprint("reader", __name__, url_prefix="/auth")
 
-DEFAULTS: dict[str, Any] = {
-    "ACCESS_REQUEST_LIMIT_PER_IP": "10/hour",
-    "ACCESS_REQUEST_LIMIT_PER_EMAIL": "3/day",
-    "STAFF_NOTIFY_EMAIL": "",
-}
 ACCOUNT_URL = "/auth/account"
 NEWSLETTER = "Online Sales FAQ"
 
@@ -177,6 +171,4 @@ def request_access() -> ResponseReturnValue:
 
 def init_app(app: Flask) -> None:
     """Register the blueprint and its defaults (limits, where staff notices go)."""
-    for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
     app.register_blueprint(bp)

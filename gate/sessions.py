@@ -32,13 +32,6 @@ from gate.extensions import login_manager
 from gate.models import Grant, LoginSession, User, utcnow, valid_audiences
 from gate.redirects import safe_next
 
-DEFAULTS: dict[str, Any] = {
-    "SESSION_IDLE_MINUTES": 60,
-    "SESSION_ABSOLUTE_HOURS": 12,
-    "REMEMBER_DAYS": 14,
-    "SESSION_TOUCH_SECONDS": 60,
-}
-
 
 def hash_id(raw: str) -> str:
     """The stored form of a session id."""
@@ -230,8 +223,6 @@ def _cookie_settings(app: Flask) -> None:
 
 def init_app(app: Flask) -> None:
     """Lifetimes, cookie flags and Flask-Login's loader and unauthorized handler."""
-    for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
     _cookie_settings(app)
     login_manager.session_protection = None
     login_manager.user_loader(load_user)

@@ -81,7 +81,7 @@ def _own_files(files: Files, root: Path) -> list[Source]:
 
 
 def _default_map(config: MkDocsConfig) -> Path:
-    return Path(config.config_file_path).parent / "gate" / "newsletter_map.toml"
+    return Path(config.config_file_path).parent / "gate" / "newsletter" / "newsletter_map.toml"
 
 
 def on_nav(nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:

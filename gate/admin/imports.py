@@ -1,10 +1,11 @@
 """FluentCRM contacts uploads from the staff pages, checked then applied as the CLI does.
 
-``sop-portal subscribers import`` reads files, builds a plan with :func:`gate.crm.build_plan`
-and applies it with :func:`gate.fluentcrm.run_import`; an upload takes the same path. The
-uploaded bytes wait in the instance folder (``<instance>/uploads/<random>.csv``) between the
-dry run and the apply, so what is applied is exactly what was previewed; the file is removed
-once applied, and uploads older than a day are removed on the next upload.
+``sop-portal subscribers import`` reads files, builds a plan with
+:func:`gate.newsletter.plan.build_plan` and applies it with
+:func:`gate.newsletter.services.run_import`; an upload takes the same path. The uploaded
+bytes wait in the instance folder (``<instance>/uploads/<random>.csv``) between the dry run
+and the apply, so what is applied is exactly what was previewed; the file is removed once
+applied, and uploads older than a day are removed on the next upload.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from gate import crm
 from gate.exceptions import GateError
-from gate.fluentcrm import Summary, current_map, run_import
+from gate.newsletter import csv_import
+from gate.newsletter.plan import build_plan
+from gate.newsletter.sections import current_map
+from gate.newsletter.services import Summary, run_import
 
 UPLOAD_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 MAX_AGE_SECONDS = 86_400
@@ -41,8 +44,8 @@ def _path(instance_path: str, upload_id: str) -> Path:
 
 def store(instance_path: str, data: bytes) -> str:
     """Keep ``data`` for a later apply; returns its id. Refuses a file over the CLI's limit."""
-    if len(data) > crm.MAX_BYTES:
-        raise UploadError(f"the file is {len(data):,} bytes; the limit is {crm.MAX_BYTES:,} "
+    if len(data) > csv_import.MAX_BYTES:
+        raise UploadError(f"the file is {len(data):,} bytes; the limit is {csv_import.MAX_BYTES:,} "
                           "bytes (export it in slices and import each)")
     where = folder(instance_path)
     where.mkdir(parents=True, exist_ok=True)
@@ -73,9 +76,9 @@ def run(db: Session, data: bytes, *, name: str, prune: bool, dry_run: bool,
         actor_email: str) -> Summary:
     """Check every row and apply them all in one transaction (or roll back for a dry run).
 
-    Raises :class:`gate.crm.ExportError` listing every bad row: then nothing changes.
+    Raises :class:`gate.newsletter.plan.ExportError` listing every bad row: then nothing changes.
     """
-    entries = crm.export_contacts(crm.decode_export(data))
-    plan = crm.build_plan(current_map(), entries, noun="row")
+    entries = csv_import.export_contacts(csv_import.decode_export(data))
+    plan = build_plan(current_map(), entries, noun="row")
     return run_import(db, plan, prune=prune, dry_run=dry_run,
                       source=f"fluentcrm upload {name} by {actor_email}")

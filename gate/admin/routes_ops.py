@@ -6,15 +6,17 @@ from flask import Response, abort, current_app, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import IntegrityError
 
-from gate import audit, crm, mail
+from gate import audit, mail
 from gate.admin import bp, imports, queries
 from gate.admin.forms import ApplyImportForm, AuditFilterForm, ButtonForm, ImportForm, options
 from gate.admin.routes import actor, page
 from gate.db import get_session
 from gate.models import MailMessage, utcnow
+from gate.newsletter import csv_import
+from gate.newsletter.plan import ExportError
 
 MAIL_STATES = ("", "queued", "sent", "failed")
-UPLOAD_LIMIT = crm.MAX_BYTES + 64 * 1024
+UPLOAD_LIMIT = csv_import.MAX_BYTES + 64 * 1024
 """Request size allowed for an upload: the CLI's file limit plus the form around it."""
 
 
@@ -107,7 +109,7 @@ def import_upload() -> ResponseReturnValue:
         summary = imports.run(get_session(), data, name=name, prune=bool(form.prune.data),
                               dry_run=True, actor_email=actor().email)
         upload_id = imports.store(current_app.instance_path, data)
-    except (crm.ExportError, imports.UploadError) as exc:
+    except (ExportError, imports.UploadError) as exc:
         problems = list(getattr(exc, "problems", ()))
         form.file.errors = [*form.file.errors, f"{getattr(exc, 'message', exc)}; nothing "
                             "was changed"]
@@ -131,7 +133,7 @@ def import_apply() -> ResponseReturnValue:
                               actor_email=actor().email)
     except imports.UploadError as exc:
         return page("admin/import.html", 400, form=ImportForm(), failure=str(exc))
-    except crm.ExportError as exc:
+    except ExportError as exc:
         return page("admin/import.html", 400, form=ImportForm(),
                     failure=f"{exc.message}; nothing was changed",
                     problems=list(exc.problems))

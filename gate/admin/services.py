@@ -35,6 +35,7 @@ from gate.models import (
     User,
     utcnow,
 )
+from gate.newsletter.sections import current_slugs
 
 DELETED_DOMAIN = "deleted.invalid"
 """Deleted users keep their row (and id) under an address in this reserved domain."""
@@ -86,7 +87,7 @@ def end_links(db: Session, user: User) -> int:
 
 def audiences(db: Session, config: Mapping[str, Any], values: Iterable[str]) -> list[str]:
     """The audiences named by ``values``, each checked (AccountError for an unknown one)."""
-    sections = accounts.newsletter_sections(config)
+    sections = current_slugs()  # the map the app loaded at start-up
     return [accounts.validate_audience(db, value, sections) for value in values if value.strip()]
 
 

@@ -26,6 +26,7 @@ from gate.config import resolve_path
 from gate.db import get_session
 from gate.members.catalogue import Build, Current, NotBuilt
 from gate.members.variants import Reader
+from gate.newsletter.sections import current_slugs
 
 SESSION_KEY = "sop_view_as"
 _ARTICLE = re.compile(rb"<article\b[^>]*>")
@@ -52,10 +53,9 @@ def build_status() -> dict[str, Any]:
 
 
 def _choices(build: Build | None) -> list[str]:
-    from gate.accounts import newsletter_sections
     from gate.admin import queries
 
-    found = {"clients"} | {f"newsletter:{s}" for s in newsletter_sections(current_app.config)}
+    found = {"clients"} | {f"newsletter:{s}" for s in current_slugs()}
     found |= {f"client:{a.slug}" for a in queries.accounts(get_session())}
     if build is not None:
         found |= {a for a in build.audiences if a not in {"members", "staff"}}

@@ -11,6 +11,7 @@ from gate import accounts
 from gate.accounts import AccountError
 from gate.db import get_session
 from gate.models import LoginSession, User
+from gate.newsletter.sections import current_slugs
 
 # Each test runs on SQLite and on a throwaway PostgreSQL cluster.
 pytestmark = pytest.mark.usefixtures("db_url")
@@ -118,24 +119,12 @@ def test_validate_audience(app, audience, ok):
     with app.app_context():
         db = get_session()
         accounts.ensure_account(db, "Acme Ltd")
-        sections = accounts.newsletter_sections(app.config)
+        sections = current_slugs(app)
         if ok:
             assert accounts.validate_audience(db, audience, sections) == audience
         else:
             with pytest.raises(AccountError, match="unknown audience"):
                 accounts.validate_audience(db, audience, sections)
-
-
-def test_newsletter_sections_come_from_the_map(app, tmp_path):
-    assert accounts.newsletter_sections(app.config) == {"store-setup", "payments"}
-    custom = tmp_path / "map.toml"
-    custom.write_text('[[section]]\nslug = "tax"\nlists = ["Tax news"]\n', encoding="utf-8")
-    assert accounts.newsletter_sections({"NEWSLETTER_MAP_FILE": str(custom)}) == {"tax"}
-    broken = tmp_path / "broken.toml"
-    broken.write_text("not toml [", encoding="utf-8")
-    assert accounts.newsletter_sections({"NEWSLETTER_MAP_FILE": str(broken)}) == (
-        accounts.DEFAULT_SECTIONS
-    )
 
 
 def _sessions_of(db, user) -> int:

@@ -22,7 +22,7 @@ A $2,000 service that goes live on 7 January is credited
 [[calc prorate monthly_fee=2000 go_live=2026-01-07 show=credit]] on its first invoice.
 """
 PROJECT_PARTS = ("mkdocs.yml", "mkdocs.members.yml", "docs", "restricted", "hooks", "overrides",
-                 "sources", "includes", "gate/newsletter_map.toml")
+                 "sources", "includes", "gate/newsletter/newsletter_map.toml")
 
 
 def copy_project(target: Path) -> Path:

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests import servers
-from tests.accounts import fluentcrm_shapes as shapes
 from tests.conftest import require_system
+from tests.newsletter import shapes
 
 DEPLOY = servers.ROOT / "deploy"
 INSTALL = "/srv/sop-portal"

@@ -11,7 +11,7 @@ import pytest
 from members_catalogue import ContentError, Source
 
 ROOT = Path(__file__).resolve().parents[2]
-MAP = ROOT / "gate" / "newsletter_map.toml"
+MAP = ROOT / "gate" / "newsletter" / "newsletter_map.toml"
 GOOD_PAGE = "---\ntitle: Guide\naccess: [clients]\nsummary: A guide.\n---\nBody.\n"
 SIDECAR = "title: Form\naccess: [clients]\nsummary: A form.\n"
 

@@ -152,7 +152,7 @@ def test_asvs_16_5_1_a_broken_content_file_is_refused_by_the_build_with_its_name
     breakage(root / "fluent-boards.md")
     sources = [Source(p.name, p.stem + "/", p.name) for p in root.glob("*.md")]
     with pytest.raises(ContentError, match="fluent-boards.md"):
-        members_catalogue.read(root, sources, ROOT / "gate" / "newsletter_map.toml")
+        members_catalogue.read(root, sources, ROOT / "gate" / "newsletter" / "newsletter_map.toml")
 
 
 # --- CSV import and export --------------------------------------------------------------------
@@ -242,10 +242,10 @@ def test_asvs_2_3_3_a_bom_is_accepted(app, runner, tmp_path):
 
 @pytest.mark.asvs("2.3.3")
 def test_asvs_2_3_3_a_huge_file_is_refused_before_parsing(app, runner, tmp_path):
-    from gate import crm
+    from gate.newsletter.csv_import import MAX_BYTES
 
     line = f'user@example.org,A,B,subscribed,"{PAYMENTS}",\n'
-    count = crm.MAX_BYTES // len(line) + 10
+    count = MAX_BYTES // len(line) + 10
     big = HEADER + "".join(line.replace("user@", f"u{i}@") for i in range(count))
     result = _import(runner, tmp_path, big)
     assert result.exit_code != 0

@@ -214,7 +214,7 @@ def test_asvs_4_1_3_a_spoofed_host_never_reaches_an_emailed_link(app, client, su
 
 
 @pytest.mark.asvs("8.3.2")
-@needs("gate.auth", "gate.crm")
+@needs("gate.auth", "gate.newsletter")
 def test_asvs_8_3_2_a_subscriber_removed_after_the_link_was_sent_is_refused(app, client,
                                                                            subscriber):
     from tests.security.helpers import confirm_link

@@ -1,10 +1,12 @@
-"""Newsletter sections and the FluentCRM list and tag titles that grant them (pure).
+"""Newsletter sections and the FluentCRM list and tag titles that grant them.
 
-The map comes from a TOML file (``NEWSLETTER_MAP_FILE``, default ``gate/newsletter_map.toml``)
-of ``[[section]]`` tables with ``slug``, ``title``, ``lists`` and ``tags``. This module parses
-and validates its text; reading the file is the caller's business (:mod:`gate.fluentcrm`).
-Titles match ignoring case and repeated spaces, so ``online sales faq:  payments`` in a CRM
-export still finds the ``Online Sales FAQ: Payments`` list.
+The one reader of the newsletter map: a TOML file (``NEWSLETTER_MAP_FILE``, default the
+``newsletter_map.toml`` shipped in this package) of ``[[section]]`` tables with ``slug``,
+``title``, ``lists`` and ``tags``. :func:`parse_map` validates its text, :func:`load_map` reads
+the configured file (a bad one is a :class:`gate.config.ConfigError`, so the gate refuses to
+start), and :func:`current_map` gives the map the running app loaded. Titles match ignoring
+case and repeated spaces, so ``online sales faq:  payments`` in a CRM export still finds the
+``Online Sales FAQ: Payments`` list.
 """
 
 from __future__ import annotations
@@ -17,9 +19,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from flask import Flask, current_app
+
+from gate.config import ConfigError, resolve_path
 from gate.exceptions import GateError
 
 AUDIENCE_PREFIX = "newsletter:"
+MAP_EXTENSION = "sop_newsletter_map"  # key of the loaded map in ``app.extensions``
 DEFAULT_MAP_FILE = Path(__file__).with_name("newsletter_map.toml")
 
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -166,3 +172,32 @@ def parse_map(text: str) -> NewsletterMap:
     if repeated:
         raise NewsletterMapError(f"section slug(s) used twice: {', '.join(repeated)}")
     return NewsletterMap(sections=sections)
+
+
+def load_map(config: Any) -> NewsletterMap:
+    """The map named by ``NEWSLETTER_MAP_FILE`` (default: the one shipped with the gate).
+
+    Raises :class:`gate.config.ConfigError` naming the file when it cannot be read or is not
+    a valid map.
+    """
+    configured = str(config.get("NEWSLETTER_MAP_FILE") or "")
+    path = resolve_path(configured) if configured else DEFAULT_MAP_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"NEWSLETTER_MAP_FILE={str(path)!r} cannot be read: {exc}") from None
+    try:
+        return parse_map(text)
+    except NewsletterMapError as exc:
+        raise ConfigError(f"NEWSLETTER_MAP_FILE={str(path)!r}: {exc}") from None
+
+
+def current_map(app: Flask | None = None) -> NewsletterMap:
+    """The newsletter map of ``app`` (default: the current app), read once at start-up."""
+    target = app if app is not None else current_app
+    return target.extensions[MAP_EXTENSION]  # type: ignore[no-any-return]
+
+
+def current_slugs(app: Flask | None = None) -> frozenset[str]:
+    """The section slugs of the running app's map (what ``newsletter:<slug>`` may name)."""
+    return frozenset(section_slugs(current_map(app)))

@@ -13,7 +13,7 @@ and takes HTTP Basic auth with a WordPress application password of a FluentCRM m
 - ``GET /subscribers/0?get_by_email=EMAIL`` answers ``{"subscriber": contact}`` (``show``).
 - Bad credentials: 401 (WordPress' REST API), a user without FluentCRM access: 403.
 
-Contacts become :class:`gate.crm.RawContact` and go through the same checks as an export's
+Contacts become :class:`gate.RawContact` and go through the same checks as an export's
 rows. Any failure (unreachable, refused, not JSON, an unexpected shape) is an
 :class:`ApiError` with one line saying why, raised before anything is changed. Redirects are
 refused rather than followed, so the credentials never travel to another address.
@@ -32,9 +32,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gate import crm
 from gate.config import ConfigError, is_production
 from gate.exceptions import GateError
+from gate.newsletter.fields import RawContact
+from gate.newsletter.plan import Entry, RowProblem
 
 API_PATH = "/wp-json/fluent-crm/v2"
 PAGE_SIZE = 100
@@ -190,11 +191,11 @@ class FluentCrmApi:
             last = int(last_page) if last_page.isdigit() else page
             page += 1
 
-    def contacts(self, per_page: int = PAGE_SIZE) -> list[crm.Entry]:
+    def contacts(self, per_page: int = PAGE_SIZE) -> list[Entry]:
         """Every contact as (place, raw contact or its problem), read before any change."""
         return [raw_contact(item) for data in self.pages(per_page) for item in data]
 
-    def contact(self, email: str) -> crm.RawContact | None:
+    def contact(self, email: str) -> RawContact | None:
         """One contact by email (None when FluentCRM has no such contact)."""
         try:
             answer = self.get("/subscribers/0", {"get_by_email": email})
@@ -206,7 +207,7 @@ class FluentCrmApi:
         if not isinstance(item, dict):
             return None
         place, found = raw_contact(item)
-        if isinstance(found, crm.RowProblem):
+        if isinstance(found, RowProblem):
             raise ApiError(f"FluentCRM's answer for {place} has an unexpected shape")
         return found
 
@@ -244,16 +245,16 @@ def _optional_text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def raw_contact(item: Any) -> crm.Entry:
+def raw_contact(item: Any) -> Entry:
     """One contact of an answer as (place, raw contact), or (place, its problem)."""
     if not isinstance(item, dict):
-        return "a contact", crm.RowProblem(None, "is not an object", "a contact")
+        return "a contact", RowProblem(None, "is not an object", "a contact")
     place = f"contact {item.get('id', '?')}"
     lists, tags = _titles(item.get("lists")), _titles(item.get("tags"))
     if lists is None or tags is None:
-        return place, crm.RowProblem(None, "lists or tags without titles", place)
+        return place, RowProblem(None, "lists or tags without titles", place)
     email, status = item.get("email"), item.get("status")
-    return place, crm.RawContact(
+    return place, RawContact(
         email=email if isinstance(email, str) else None,
         status=status if isinstance(status, str) else None,
         lists=lists, tags=tags,

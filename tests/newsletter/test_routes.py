@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import hmac
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from gate.models import AuditEvent, User
-from tests.accounts import fluentcrm_shapes as shapes
 from tests.accounts.conftest import signed_in_email
-
-DATA = Path(__file__).resolve().parent.parent / "data"
+from tests.newsletter import shapes
+from tests.newsletter.helpers import DATA, PAY, STORE
 
 SECRET = "hook-secret-0123456789"
-PAY = "Online Sales FAQ: Payments"
-STORE = "Online Sales FAQ: Store Setup"
 AUTH = {"X-Webhook-Secret": SECRET}
 
 
@@ -149,7 +145,7 @@ def test_the_secret_is_required(app, client, headers, status):
 
 
 def test_the_secret_is_compared_in_constant_time(app, client, monkeypatch):
-    from gate import fluentcrm
+    from gate.newsletter import webhook
 
     seen = []
     real = hmac.compare_digest
@@ -158,7 +154,7 @@ def test_the_secret_is_compared_in_constant_time(app, client, monkeypatch):
         seen.append((a, b))
         return real(a, b)
 
-    monkeypatch.setattr(fluentcrm.hmac, "compare_digest", spy)
+    monkeypatch.setattr(webhook.hmac, "compare_digest", spy)
     client.post("/hooks/fluentcrm", headers={"X-Webhook-Secret": "wrong"},
                 json={"email": "a@example.com", "status": "pending"})
     client.post("/hooks/fluentcrm", headers=AUTH,

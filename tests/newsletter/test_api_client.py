@@ -8,8 +8,8 @@ import threading
 import pytest
 
 from gate.config import ConfigError
-from tests.accounts import fluentcrm_shapes as shapes
-from tests.accounts.test_fluentcrm import state
+from tests.newsletter import shapes
+from tests.newsletter.helpers import state
 
 CONTACTS = shapes.DEMO + shapes.EDGE
 
@@ -189,7 +189,7 @@ def test_bad_api_settings_stop_the_app_from_starting(app_config, config, message
     ),
 )
 def test_api_settings(url, base):
-    from gate.fluentcrm_api import settings_from
+    from gate.newsletter.api_client import settings_from
 
     settings = settings_from({"FLUENTCRM_API_URL": url, "FLUENTCRM_API_USER": "u",
                               "FLUENTCRM_API_PASSWORD": "p", "SOP_PORTAL_ENV": "production"})
