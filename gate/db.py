@@ -59,8 +59,6 @@ WAL_SIZE_LIMIT = 4 * 1024 * 1024
 """Bytes a SQLite write-ahead log is cut back to after each checkpoint (``journal_size_limit``)."""
 WAL_AUTOCHECKPOINT_PAGES = 1000
 """Pages in the write-ahead log that make SQLite checkpoint it after a commit."""
-"""Megabytes a production SQLite database needs free on its disk at start-up, beyond the
-write-ahead log's bound (``SQLITE_MIN_FREE_MB``)."""
 DRIVER_EXTRAS = {"postgresql": "postgres"}
 """Database backends whose driver comes with an extra of the sop-portal package."""
 
