@@ -149,7 +149,7 @@ def production(tmp_path_factory: pytest.TempPathFactory, pg_cluster: servers.Pos
             "--upstream", f"{servers.LOOPBACK}:{second.port}",
             "--tls-cert", str(cert), "--tls-key", str(key),
             "--user", current_user(), "--runtime-dir", str(runtime), "--log-dir", str(runtime),
-            "--output", str(conf),
+            "--standalone", "--output", str(conf),
         )
         admin = servers.portal_app(env)
         try:
