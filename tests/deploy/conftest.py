@@ -112,7 +112,8 @@ class Production:
 
 @contextlib.contextmanager
 def production_stack(folder: Path, pg_cluster: servers.Postgres, redis_url: str,
-                     smtp: servers.SmtpSink, *, workers: int = 2) -> Iterator[Production]:
+                     smtp: servers.SmtpSink, *, workers: int = 2,
+                     extra: Mapping[str, str] | None = None) -> Iterator[Production]:
     """Build, migrate and start nginx (TLS) -> two gates -> PostgreSQL, Redis and ``smtp``.
 
     The content comes from a copy of ``restricted/`` in ``folder`` (a test may add a page and
@@ -132,6 +133,7 @@ def production_stack(folder: Path, pg_cluster: servers.Postgres, redis_url: str,
         "TRUSTED_HOSTS": PUBLIC_HOST,
         "USE_X_ACCEL_REDIRECT": "true",
         "RESTRICTED_DIR": str(restricted),
+        **(extra or {}),
     }
     url = pg_cluster.create_database(folder.name.replace("-", "_").strip("_0123456789")
                                      + secrets.token_hex(3))
