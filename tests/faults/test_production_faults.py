@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests import servers
+from tests.conftest import require_system
 from tests.deploy.conftest import LINK, Production, audit_events, production_stack
 
 pytestmark = [pytest.mark.system, pytest.mark.slow]
@@ -35,9 +36,7 @@ GENEROUS = {"LOGIN_LIMIT_PER_IP": "100000/minute", "LINK_LIMIT_PER_IP": "100000/
 def stack(tmp_path_factory: pytest.TempPathFactory,
           pg_cluster: servers.Postgres) -> Iterator[tuple[Production, servers.Redis]]:
     """The production stack with its own Redis and SMTP sink (the tests stop them)."""
-    require = Path(servers.REDIS_SERVER).exists()
-    if not require:
-        pytest.skip("redis-server is not installed")
+    require_system(Path(servers.REDIS_SERVER).exists(), "redis-server")
     folder = tmp_path_factory.mktemp("faults")
     with servers.redis(folder) as redis, servers.smtp_sink() as smtp, \
             production_stack(folder, pg_cluster, redis.url, smtp, extra=GENEROUS) as prod:
