@@ -54,6 +54,12 @@ def build_command() -> None:
         click.echo("the sites in place were left as they were", err=True)
         raise SystemExit(1) from exc
     click.echo(f"built {targets.site_dir} and {targets.members_dir}")
+    from gate.deploy_cli import DeployConfigError, write_csp_include
+
+    try:  # the public pages' policy for nginx (README, "Production deployment")
+        write_csp_include(config)
+    except (DeployConfigError, OSError) as exc:
+        fail(f"cannot write the nginx policy include: {exc}")
 
 
 @main.command("serve")

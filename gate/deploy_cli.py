@@ -1,9 +1,13 @@
-"""``sop-portal nginx-config``: the production nginx configuration, filled in from the config.
+"""``sop-portal nginx-config``: the production nginx site, filled in from the config.
 
-The template is ``deploy/nginx.conf``; every ``{{NAME}}`` in it is replaced with a value this
-module has checked (no quote, brace, semicolon or line break can reach nginx), and the
-Content-Security-Policy carries the inline-script hashes of the current build, exactly as the
-gate's own pages do. The tests run nginx with the output of this command.
+The template is ``deploy/nginx.conf``, a file for nginx's ``conf.d/`` (http-level maps, the
+upstream and the server block); ``--standalone`` wraps it in ``deploy/nginx-standalone.conf``
+for an nginx of its own (the tests and the benchmark). Every ``{{NAME}}`` is replaced with a
+value this module has checked (no quote, brace, semicolon or line break can reach nginx).
+
+What changes with each content build is not in that file: the public pages' policy (the
+build's inline-script hashes) lives in a small include that :func:`write_csp_include` writes
+after every ``sop-portal build``, so the site file never needs regenerating.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import click
@@ -23,7 +28,14 @@ from gate.exceptions import GateError
 from gate.security import CSP_HASHES_FILE, build_csp, load_script_hashes
 from gate.sitebuild import BUILDS_DIR
 
-DEFAULT_TEMPLATE = Path(__file__).resolve().parent.parent / "deploy" / "nginx.conf"
+DEPLOY_DIR = Path(__file__).resolve().parent.parent / "deploy"
+DEFAULT_TEMPLATE = DEPLOY_DIR / "nginx.conf"
+STANDALONE_TEMPLATE = DEPLOY_DIR / "nginx-standalone.conf"
+CSP_INCLUDE_NAME = ".sop-nginx-csp.conf"
+"""The include with the public pages' policy, beside ``SITE_DIR`` (never inside it)."""
+SITE_BLOCK = "{{SITE_BLOCK}}"
+UPSTREAM_OPTIONS = "max_fails=3 fail_timeout=5s"
+"""A gate leaves nginx's rotation after 3 failures within 5 s, not after one (finding 10)."""
 _PLACEHOLDER = re.compile(r"\{\{([A-Z_]+)\}\}")
 # Characters that could end a directive, open a block, start a variable or break a line.
 _UNSAFE = re.compile(r"[\s;{}\"'$\\#]")
@@ -36,13 +48,18 @@ class DeployConfigError(GateError, ValueError):
     """A value cannot go into the nginx configuration; the message says which and why."""
 
 
+def wanted(template: str) -> set[str]:
+    """The placeholder names a template uses."""
+    return set(_PLACEHOLDER.findall(template))
+
+
 def render(template: str, values: Mapping[str, str]) -> str:
     """Replace every ``{{NAME}}`` in ``template``; refuse unknown or unused names."""
-    wanted = set(_PLACEHOLDER.findall(template))
-    missing = sorted(wanted - set(values))
+    names = wanted(template)
+    missing = sorted(names - set(values))
     if missing:
         raise DeployConfigError(f"no value for template placeholder(s): {', '.join(missing)}")
-    unused = sorted(set(values) - wanted)
+    unused = sorted(set(values) - names)
     if unused:
         raise DeployConfigError(f"template has no placeholder(s): {', '.join(unused)}")
     return _PLACEHOLDER.sub(lambda match: values[match.group(1)], template)
@@ -87,7 +104,8 @@ def server_name(value: str | None, public_base_url: str) -> str:
 
 
 def nginx_csp(*site_dirs: Path) -> str:
-    """The pages' policy with the builds' script hashes; refuse an unbuilt site."""
+    """The pages' policy with the builds' script hashes (as the gate sends it); refuse an
+    unbuilt site."""
     for site_dir in site_dirs:
         if not (site_dir / CSP_HASHES_FILE).is_file():
             raise DeployConfigError(
@@ -99,21 +117,60 @@ def nginx_csp(*site_dirs: Path) -> str:
     return policy
 
 
+def csp_include_path(config: Mapping[str, object]) -> Path:
+    """Where the build writes the public pages' policy for nginx: beside ``SITE_DIR``."""
+    return resolve_path(str(config["SITE_DIR"])).parent / CSP_INCLUDE_NAME
+
+
+def csp_include_text(policy: str) -> str:
+    """The include: one map that gives every request the current build's policy."""
+    return (
+        "# Written by `sop-portal build` (gate/deploy_cli.py); do not edit. nginx reads it\n"
+        "# when it starts or reloads: the public pages' Content-Security-Policy.\n"
+        "map $host $sop_build_csp {\n"
+        f'    default "{policy}";\n'
+        "}\n"
+    )
+
+
+def write_csp_include(config: Mapping[str, object]) -> Path:
+    """Write the policy of the builds in place to :func:`csp_include_path`, atomically.
+
+    Unchanged text is not rewritten, so a build that adds no inline script does not make
+    the reload path unit reload nginx.
+    """
+    site = resolve_path(str(config["SITE_DIR"]))
+    members = resolve_path(str(config["MEMBERS_SITE_DIR"]))
+    text = csp_include_text(nginx_csp(site, members))
+    target = csp_include_path(config)
+    absolute_path(target, "SITE_DIR", folder=False)
+    try:
+        if target.read_text(encoding="utf-8") == text:
+            return target
+    except OSError:
+        pass
+    scratch = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    scratch.write_text(text, encoding="utf-8")
+    os.chmod(scratch, 0o644)
+    os.replace(scratch, target)
+    return target
+
+
 def tls_lines(cert: str | None, key: str | None) -> str:
     """The server block's TLS directives, or a comment when nginx listens on plain HTTP."""
     if not cert and not key:
-        return "        # Plain HTTP: use --tls-cert and --tls-key for a public server."
+        return "    # Plain HTTP: use --tls-cert and --tls-key for a public server."
     if not cert or not key:
         raise DeployConfigError("--tls-cert and --tls-key go together")
     cert_path = absolute_path(cert, "--tls-cert", folder=False)
     key_path = absolute_path(key, "--tls-key", folder=False)
     return "\n".join(
         [
-            f"        ssl_certificate {cert_path};",
-            f"        ssl_certificate_key {key_path};",
-            "        ssl_protocols TLSv1.2 TLSv1.3;",
-            "        ssl_session_cache shared:sop_tls:10m;",
-            "        ssl_session_timeout 1d;",
+            f"    ssl_certificate {cert_path};",
+            f"    ssl_certificate_key {key_path};",
+            "    ssl_protocols TLSv1.2 TLSv1.3;",
+            "    ssl_session_cache shared:sop_tls:10m;",
+            "    ssl_session_timeout 1d;",
         ]
     )
 
@@ -133,16 +190,42 @@ def nginx_values(config: Mapping[str, object], *, listen: str, upstreams: Sequen
         "LISTEN": listen_address(listen, tls=bool(tls_cert)),
         "SERVER_NAME": server_name(server, str(config.get("PUBLIC_BASE_URL") or "")),
         "GATE_SERVERS": "\n".join(
-            f"        server {upstream_address(address)};" for address in upstreams
+            f"    server {upstream_address(address)} {UPSTREAM_OPTIONS};" for address in upstreams
         ),
         "SITE_DIR": absolute_path(site, "SITE_DIR"),
         "MEMBERS_BUILDS_DIR": absolute_path(members.parent / BUILDS_DIR, "MEMBERS_SITE_DIR"),
         "RUNTIME_DIR": absolute_path(runtime_dir, "--runtime-dir").rstrip("/"),
         "LOG_DIR": absolute_path(log_dir, "--log-dir").rstrip("/"),
         "MIME_TYPES": absolute_path(mime_types, "--mime-types", folder=False),
-        "CSP": nginx_csp(site, members),
+        "CSP_INCLUDE": absolute_path(csp_include_path(config), "SITE_DIR", folder=False),
         "TLS": tls_lines(tls_cert, tls_key),
     }
+
+
+def read_template(path: str | Path) -> str:
+    """A template's text; a clear error when it cannot be read."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DeployConfigError(f"cannot read template {path}: {exc}") from exc
+
+
+def wrap_standalone(site_template: str, wrapper: str) -> str:
+    """The site template inside a whole ``nginx.conf`` (``SITE_BLOCK`` in ``wrapper``)."""
+    if SITE_BLOCK not in wrapper:
+        raise DeployConfigError(f"the standalone template has no {SITE_BLOCK}")
+    return wrapper.replace(SITE_BLOCK, site_template.rstrip("\n"), 1)
+
+
+def render_config(config: Mapping[str, object], template: str, **options: Any) -> str:
+    """The filled-in template; the build's policy include is written (or checked) on the way.
+
+    Only the values the template uses are computed into it, so one set of options serves
+    the site file, the standalone file and the opt-in cache variant.
+    """
+    write_csp_include(config)  # refuses an unbuilt site
+    values = nginx_values(config, **options)
+    return render(template, {name: values[name] for name in wanted(template) if name in values})
 
 
 @click.command("nginx-config")
@@ -155,37 +238,37 @@ def nginx_values(config: Mapping[str, object], *, listen: str, upstreams: Sequen
               help="Host name (default: the host of PUBLIC_BASE_URL).")
 @click.option("--tls-cert", default=None, help="Certificate chain file: nginx listens with TLS.")
 @click.option("--tls-key", default=None, help="Private key file for --tls-cert.")
-@click.option("--user", default="www-data", show_default=True,
-              help="User nginx's workers run as.")
-@click.option("--runtime-dir", default="/run/sop-portal-nginx", show_default=True,
-              help="Folder for nginx's pid file and temporary files.")
 @click.option("--log-dir", default="/var/log/nginx", show_default=True,
-              help="Folder for access.log and error.log.")
+              help="Folder for sop-portal.access.log and sop-portal.error.log.")
+@click.option("--standalone", is_flag=True,
+              help="A whole nginx.conf for an nginx of its own (tests, trying it out).")
+@click.option("--user", default="www-data", show_default=True,
+              help="With --standalone: the user nginx's workers run as.")
+@click.option("--runtime-dir", default="/run/sop-portal-nginx", show_default=True,
+              help="With --standalone: folder for nginx's pid file and temporary files.")
 @click.option("--mime-types", default="/etc/nginx/mime.types", show_default=True,
-              help="nginx's mime.types file.")
+              help="With --standalone: nginx's mime.types file.")
 @click.option("--template", default=str(DEFAULT_TEMPLATE), show_default=True,
               help="The template to fill in.")
 @click.option("--output", "-o", default=None, help="Write here instead of standard output.")
 @with_appcontext
 def nginx_config_command(listen: str, upstreams: tuple[str, ...], server_name: str | None,
-                         tls_cert: str | None, tls_key: str | None, user: str,
-                         runtime_dir: str, log_dir: str, mime_types: str, template: str,
-                         output: str | None) -> None:
-    """Write the nginx configuration for this deployment (SITE_DIR, MEMBERS_SITE_DIR, the CSP)."""
+                         tls_cert: str | None, tls_key: str | None, log_dir: str,
+                         standalone: bool, user: str, runtime_dir: str, mime_types: str,
+                         template: str, output: str | None) -> None:
+    """Write the nginx site for this deployment (an include for nginx's conf.d/)."""
     from gate.cli import fail
 
     try:
-        text = Path(template).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        fail(f"cannot read template {template}: {exc}")
-    try:
-        values = nginx_values(
-            current_app.config, listen=listen, upstreams=upstreams, server=server_name,
+        text = read_template(template)
+        if standalone:
+            text = wrap_standalone(text, read_template(STANDALONE_TEMPLATE))
+        rendered = render_config(
+            current_app.config, text, listen=listen, upstreams=upstreams, server=server_name,
             user=user, runtime_dir=runtime_dir, log_dir=log_dir, mime_types=mime_types,
             tls_cert=tls_cert, tls_key=tls_key,
         )
-        rendered = render(text, values)
-    except DeployConfigError as exc:
+    except (DeployConfigError, OSError) as exc:
         fail(str(exc))
     if output is None:
         click.echo(rendered, nl=False)

@@ -80,7 +80,8 @@ def render_production_conf(gate: harness.Gate, port: int, prefix: Path,
     result = gate.cli(
         "nginx-config", "--listen", f"127.0.0.1:{port}", "--upstream", f"127.0.0.1:{upstream}",
         "--runtime-dir", str(prefix), "--log-dir", str(prefix), "--user", NGINX_USER,
-        "--template", str(template), check=False,
+        "--template", str(template), *(["--standalone"] if template.name == "nginx.conf" else []),
+        check=False,
     )
     if result.returncode != 0:
         raise RuntimeError(f"sop-portal nginx-config failed: {result.stderr.strip()}")
@@ -138,6 +139,7 @@ def revocation_delay(h: Any, gate: harness.Gate, limit: float = 30.0) -> float |
 AUTHCACHE_HEADER = """\
 # SOP Portal: OPT-IN nginx configuration with a 5-second cache of the gate's answers
 # (template; fill it in with `sop-portal nginx-config --template deploy/nginx-authcache.conf`).
+# A whole nginx.conf: deploy/nginx-standalone.conf around deploy/nginx.conf plus the cache.
 # Generated from deploy/nginx.conf by `python bench/lib/nginx_confs.py`; do not edit by hand
 # (tests/security/test_headers_audit.py checks that it matches).
 #
@@ -155,53 +157,59 @@ AUTHCACHE_HEADER = """\
 """
 
 _CACHE_ZONE = """\
-    # The opt-in answer cache: at most 5 s, per Cookie header and URL (see the header).
-    proxy_cache_path {{RUNTIME_DIR}}/answers levels=1:2 keys_zone=sop_answers:10m
-                     max_size=256m inactive=10s use_temp_path=off;
+# The opt-in answer cache: at most 5 s, per Cookie header and URL (see the header).
+proxy_cache_path {{RUNTIME_DIR}}/answers levels=1:2 keys_zone=sop_answers:10m
+                 max_size=256m inactive=10s use_temp_path=off;
 
-    # Requests without any cookie are never cached (anonymous: the gate redirects them).
-    map $http_cookie $sop_no_cookie {
-        ""       1;
-        default  0;
-    }
+# Requests without any cookie are never cached (anonymous: the gate redirects them).
+map $http_cookie $sop_no_cookie {
+    ""       1;
+    default  0;
+}
 
 """
 
 _CACHE_DIRECTIVES = """\
-            # Reuse a 200 answer for the same Cookie header and URL for at most 5 s.
-            proxy_cache sop_answers;
-            proxy_cache_key "$http_cookie|$request_method|$request_uri";
-            proxy_cache_methods GET HEAD;
-            proxy_cache_valid 200 5s;
-            proxy_cache_valid any 0s;
-            proxy_cache_lock on;
-            proxy_cache_bypass $sop_no_cookie;
-            proxy_no_cache $sop_no_cookie;
-            proxy_ignore_headers Cache-Control Expires Vary Set-Cookie;
-            add_header X-Answer-Cache $upstream_cache_status always;
+        # Reuse a 200 answer for the same Cookie header and URL for at most 5 s.
+        proxy_cache sop_answers;
+        proxy_cache_key "$http_cookie|$request_method|$request_uri";
+        proxy_cache_methods GET HEAD;
+        proxy_cache_valid 200 5s;
+        proxy_cache_valid any 0s;
+        proxy_cache_lock on;
+        proxy_cache_bypass $sop_no_cookie;
+        proxy_no_cache $sop_no_cookie;
+        proxy_ignore_headers Cache-Control Expires Vary Set-Cookie;
+        add_header X-Answer-Cache $upstream_cache_status always;
 """
 
-GATE_LOCATION = "        location ~ ^/(?:members|auth|api|hooks)(?:/|$)|^/healthz$ {"
+GATE_LOCATION = "    location ~ ^/(?:members|auth|api|hooks)(?:/|$)|^/healthz$ {"
 
 
-def derive_authcache(production: str) -> str:
-    """deploy/nginx-authcache.conf from deploy/nginx.conf: the same file, plus a /members/
-    location (a copy of the gate location) whose 200 answers are cached for 5 s."""
+def derive_authcache(production: str, wrapper: str | None = None) -> str:
+    """deploy/nginx-authcache.conf from deploy/nginx.conf: the same site, plus a /members/
+    location (a copy of the gate location) whose 200 answers are cached for 5 s, inside
+    deploy/nginx-standalone.conf (the variant runs as an nginx of its own)."""
+    if wrapper is None:
+        wrapper = (harness.ROOT / "deploy/nginx-standalone.conf").read_text(encoding="utf-8")
     lines = production.splitlines(keepends=True)
     start = 0
     while start < len(lines) and lines[start].startswith("#"):
         start += 1
     body = "".join(lines[start:])
-    anchor = "    # HSTS only over HTTPS."
-    if anchor not in body or GATE_LOCATION not in body:
+    anchor = "# HSTS only over HTTPS."
+    if anchor not in body or GATE_LOCATION not in body or "{{SITE_BLOCK}}" not in wrapper:
         raise ValueError("deploy/nginx.conf changed shape: update derive_authcache()")
     body = body.replace(anchor, _CACHE_ZONE + anchor, 1)
     first = body.index(GATE_LOCATION)
-    last = body.index("        }\n", first) + len("        }\n")
+    last = body.index("    }\n", first) + len("    }\n")
     gate_block = body[first:last]
-    members = gate_block.replace(GATE_LOCATION, "        location ^~ /members/ {")
-    members = members.replace("        }\n", _CACHE_DIRECTIVES + "        }\n")
-    return AUTHCACHE_HEADER + body[:first] + members + "\n" + body[first:]
+    members = gate_block.replace(GATE_LOCATION, "    location ^~ /members/ {")
+    members = members.replace("\n    }\n", "\n" + _CACHE_DIRECTIVES + "    }\n")
+    site = body[:first] + members + "\n" + body[first:]
+    wrapper_body = "".join(line for line in wrapper.splitlines(keepends=True)
+                           if not line.startswith("#")).lstrip("\n")
+    return AUTHCACHE_HEADER + "\n" + wrapper_body.replace("{{SITE_BLOCK}}", site.strip("\n"), 1)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ Everything runs with ``SOP_PORTAL_ENV=production``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pwd
@@ -66,6 +67,7 @@ class Production:
     site_dir: Path
     ssl_context: ssl.SSLContext
     admin: Any  # the app an administrator's `sop-portal` builds from `env`
+    nginx_conf: Path  # what `sop-portal nginx-config --standalone` wrote
 
     def client(self) -> servers.HttpClient:
         """A fresh HTTPS client talking to nginx under the public host name."""
@@ -108,29 +110,33 @@ class Production:
         return browser, password
 
 
-@pytest.fixture(scope="session")
-def production(tmp_path_factory: pytest.TempPathFactory, pg_cluster: servers.Postgres,
-               redis_server: servers.Redis,
-               smtp_server: servers.SmtpSink) -> Iterator[Production]:
-    """nginx (TLS) -> two gunicorn gates -> one PostgreSQL database and one Redis store.
+@contextlib.contextmanager
+def production_stack(folder: Path, pg_cluster: servers.Postgres, redis_url: str,
+                     smtp: servers.SmtpSink, *, workers: int = 2,
+                     extra: Mapping[str, str] | None = None) -> Iterator[Production]:
+    """Build, migrate and start nginx (TLS) -> two gates -> PostgreSQL, Redis and ``smtp``.
 
-    Shared by the whole session: tests make their own users (``invite``) and never reuse
-    another test's.
+    The content comes from a copy of ``restricted/`` in ``folder`` (a test may add a page and
+    rebuild); the sequence is the README's "Production deployment".
     """
     require_system(Path(servers.NGINX).exists(), "nginx")
     require_system(shutil.which("openssl") is not None, "openssl")
-    folder = tmp_path_factory.mktemp("production")
+    restricted = folder / "restricted"
+    shutil.copytree(servers.ROOT / "restricted", restricted, symlinks=True)
     shared = {
         "SOP_PORTAL_ENV": "production",
         "SECRET_KEY": secrets.token_hex(32),
         "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
-        "SMTP_URL": smtp_server.url,
-        "RATELIMIT_STORAGE_URI": redis_server.url.rsplit("/", 1)[0] + "/1",
+        "SMTP_URL": smtp.url,
+        "RATELIMIT_STORAGE_URI": redis_url.rsplit("/", 1)[0] + "/1",
         "TRUSTED_PROXIES": "1",
         "TRUSTED_HOSTS": PUBLIC_HOST,
         "USE_X_ACCEL_REDIRECT": "true",
+        "RESTRICTED_DIR": str(restricted),
+        **(extra or {}),
     }
-    url = pg_cluster.create_database("production")
+    url = pg_cluster.create_database(folder.name.replace("-", "_").strip("_0123456789")
+                                     + secrets.token_hex(3))
     site = folder / "site"
     env = gate_settings(folder / "admin", database_url=url, site_dir=site, extra=shared)
     servers.run_cli(env, "build")
@@ -139,7 +145,7 @@ def production(tmp_path_factory: pytest.TempPathFactory, pg_cluster: servers.Pos
     context = ssl.create_default_context(cafile=str(cert))
     machines = [gate_settings(folder / f"gate-{n}", database_url=url, site_dir=site, extra=shared)
                 for n in (1, 2)]
-    with servers.gunicorns(machines, log_dir=folder) as (first, second):
+    with servers.gunicorns(machines, log_dir=folder, workers=workers) as (first, second):
         port = servers.free_port()
         runtime = folder / "nginx"
         conf = folder / "nginx.conf"
@@ -149,17 +155,31 @@ def production(tmp_path_factory: pytest.TempPathFactory, pg_cluster: servers.Pos
             "--upstream", f"{servers.LOOPBACK}:{second.port}",
             "--tls-cert", str(cert), "--tls-key", str(key),
             "--user", current_user(), "--runtime-dir", str(runtime), "--log-dir", str(runtime),
-            "--output", str(conf),
+            "--standalone", "--output", str(conf),
         )
         admin = servers.portal_app(env)
         try:
             with servers.nginx(conf, prefix=runtime, port=port, scheme="https") as web:
-                yield Production(web.url, env, [first, second], web, smtp_server, site,
-                                 context, admin)
+                yield Production(web.url, env, [first, second], web, smtp, site, context,
+                                 admin, conf)
         finally:
             from gate.db import database
 
             database(admin).engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def production(tmp_path_factory: pytest.TempPathFactory, pg_cluster: servers.Postgres,
+               redis_server: servers.Redis,
+               smtp_server: servers.SmtpSink) -> Iterator[Production]:
+    """nginx (TLS) -> two gunicorn gates -> one PostgreSQL database and one Redis store.
+
+    Shared by the whole session: tests make their own users (``invite``) and never reuse
+    another test's.
+    """
+    with production_stack(tmp_path_factory.mktemp("production"), pg_cluster, redis_server.url,
+                          smtp_server) as stack:
+        yield stack
 
 
 def current_user() -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -98,18 +99,43 @@ def _config_args(tmp_path: Path, *extra: str) -> list[str]:
             "--runtime-dir", str(tmp_path / "run"), "--log-dir", str(tmp_path / "log"), *extra]
 
 
-def test_the_output_carries_the_builds_csp_and_the_configured_folders(runner, app, site_dir,
-                                                                      tmp_path):
+def test_the_output_is_a_site_include_that_no_build_changes(runner, app, site_dir, tmp_path):
     result = runner.invoke(args=_config_args(tmp_path, "--upstream", "10.0.0.2:8000"))
     assert result.exit_code == 0, result.output
     text = result.stdout
     assert "{{" not in text
+    # An include for conf.d/: no main-context directive, nothing of today's build in it.
+    assert not re.search(r"^\s*(?:events|http|user|pid|worker_processes)\b", text, re.M)
+    assert "sha256-" not in text and ".sop-builds/site-" not in text
+    include = site_dir.parent / deploy_cli.CSP_INCLUDE_NAME
+    assert f"include {include};" in text
     members = site_dir.parent / "members-site"
-    assert build_csp(load_script_hashes(site_dir) + load_script_hashes(members)) in text
+    policy = build_csp(load_script_hashes(site_dir) + load_script_hashes(members))
+    assert f'default "{policy}";' in include.read_text()  # written on the way, too
     assert f"root {site_dir}/;" in text  # the link, not the build it points at today
     assert f"alias {site_dir.parent / '.sop-builds'}/;" in text
-    assert "server 127.0.0.1:8000;" in text and "server 10.0.0.2:8000;" in text
+    assert "server 127.0.0.1:8000 max_fails=3 fail_timeout=5s;" in text
+    assert "server 10.0.0.2:8000 max_fails=3 fail_timeout=5s;" in text
     assert "listen 127.0.0.1:8080;" in text and "ssl_certificate" not in text
+
+
+def test_standalone_wraps_the_site_in_a_whole_configuration(runner, app, tmp_path):
+    result = runner.invoke(args=_config_args(tmp_path, "--standalone", "--user", "nobody"))
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    assert text.startswith("# SOP Portal") and "user nobody;" in text
+    assert f"pid {tmp_path / 'run'}/nginx.pid;" in text
+    assert "events {" in text and "server {" in text and "{{" not in text
+
+
+def test_the_policy_include_is_rewritten_only_when_it_changes(app, site_dir):
+    include = site_dir.parent / deploy_cli.CSP_INCLUDE_NAME
+    include.write_text("stale\n", encoding="utf-8")
+    assert deploy_cli.write_csp_include(app.config) == include
+    assert include.read_text().startswith("# Written by `sop-portal build`")
+    before = include.stat().st_mtime_ns
+    deploy_cli.write_csp_include(app.config)  # unchanged: not rewritten (no reload)
+    assert include.stat().st_mtime_ns == before
 
 
 def test_tls_options_turn_on_tls(runner, app, tmp_path):
@@ -152,7 +178,7 @@ def test_an_unbuilt_site_is_refused(runner, app, tmp_path):
 def test_nginx_accepts_the_output(runner, app, tmp_path):
     require_system(Path(servers.NGINX).exists(), "nginx")
     conf = tmp_path / "nginx.conf"
-    result = runner.invoke(args=_config_args(tmp_path, "--output", str(conf)))  # www-data
+    result = runner.invoke(args=_config_args(tmp_path, "--standalone", "--output", str(conf)))
     assert result.exit_code == 0, result.output
     for folder in ("run", "log"):
         (tmp_path / folder).mkdir()
@@ -166,5 +192,8 @@ def test_nginx_accepts_the_output(runner, app, tmp_path):
 
 def test_the_repository_template_has_exactly_the_known_placeholders():
     names = set(deploy_cli._PLACEHOLDER.findall(TEMPLATE.read_text(encoding="utf-8")))
-    assert names == {"USER", "LISTEN", "SERVER_NAME", "GATE_SERVERS", "SITE_DIR",
-                     "MEMBERS_BUILDS_DIR", "RUNTIME_DIR", "LOG_DIR", "MIME_TYPES", "CSP", "TLS"}
+    assert names == {"LISTEN", "SERVER_NAME", "GATE_SERVERS", "SITE_DIR", "MEMBERS_BUILDS_DIR",
+                     "LOG_DIR", "CSP_INCLUDE", "TLS"}
+    wrapper = (TEMPLATE.parent / "nginx-standalone.conf").read_text(encoding="utf-8")
+    assert set(deploy_cli._PLACEHOLDER.findall(wrapper)) == {
+        "USER", "RUNTIME_DIR", "LOG_DIR", "MIME_TYPES", "SITE_BLOCK"}
