@@ -9,6 +9,7 @@ tokens replaced by ``[token]``.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 from gunicorn.glogging import Logger
@@ -22,10 +23,11 @@ def redact(text: str) -> str:
     return _ENCODED_TOKEN_PATH.sub(r"\1[token]", _TOKEN_PATH.sub(r"\1[token]", text))
 
 
-class RedactingLogger(Logger):  # type: ignore[misc]
+class RedactingLogger(Logger):
     """gunicorn's logger with tokens redacted from every access-log atom."""
 
-    def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
+    def atoms(self, resp: Any, req: Any, environ: dict[str, Any],
+              request_time: timedelta) -> dict[str, Any]:
         """The usual atoms, string values redacted."""
         found = super().atoms(resp, req, environ, request_time)
         return {k: redact(v) if isinstance(v, str) else v for k, v in found.items()}

@@ -140,7 +140,7 @@ def users_invite(email: str) -> None:
     except AccountError as exc:
         _fail(str(exc))
     # A command's process ends right after this: deliver now rather than in a background thread.
-    report = mail.deliver_due(current_app._get_current_object())
+    report = mail.deliver_due(mail.current_app_object())
     if report.failed:
         click.echo(f"invitation for {user.email} queued: the mail server refused it "
                    "(see `sop-portal mail list`; it is retried)", err=True)
@@ -286,7 +286,7 @@ def mail_list(status: str | None) -> None:
 def mail_retry() -> None:
     """Retry queued and failed messages now."""
     count = mail.retry_now(get_session())
-    report = mail.deliver_due(current_app._get_current_object())  # type: ignore[attr-defined]
+    report = mail.deliver_due(mail.current_app_object())
     click.echo(f"{count} message(s) retried: {report.sent} sent, {report.failed} failed")
     if report.failed:
         raise SystemExit(1)
@@ -309,7 +309,7 @@ def mail_worker(poll: float | None, once: bool, parent: int | None) -> None:
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = mail.current_app_object()
     report = mail.run_worker(
         app, poll=float(poll or app.config["MAIL_POLL_SECONDS"]), once=once,
         should_stop=lambda: stop["now"] or (parent is not None and not _alive(parent)),

@@ -225,7 +225,8 @@ def from_environ(environ: Mapping[str, str]) -> dict[str, Any]:
 
 def is_production(config: Mapping[str, Any]) -> bool:
     """True when the portal runs in production mode (exactly ``SOP_PORTAL_ENV=production``)."""
-    return config.get("SOP_PORTAL_ENV", "development") == "production"
+    env: object = config.get("SOP_PORTAL_ENV", "development")
+    return env == "production"
 
 
 def check_environment(config: Mapping[str, Any]) -> None:

@@ -3,9 +3,8 @@
 SQLite (the embedded default, a file in the instance folder) runs in WAL mode with a busy
 timeout so readers never wait for the writer and writers queue briefly instead of failing;
 ``DATABASE_URL=postgresql+psycopg://...`` selects PostgreSQL. A database that stays locked
-answers 503 with ``Retry-After``, never a traceback. The write-ahead log is bounded
-(``journal_size_limit``, ``wal_autocheckpoint``); in production a start checkpoints it with
-``TRUNCATE`` and is refused when the disk lacks room for it plus ``SQLITE_MIN_FREE_MB``.
+answers 503 with ``Retry-After``, never a traceback. The write-ahead log is bounded, and a
+production start checks the disk and empties the log (:mod:`gate.sqlite_disk`).
 
 The schema is the Alembic revisions under ``migrations/`` (:func:`upgrade`, run by ``sop-portal
 db upgrade``); :func:`revision` writes the next one from what the models changed. A database of
@@ -16,7 +15,6 @@ revision, whose schema it has, and upgraded from there.
 from __future__ import annotations
 
 import logging
-import shutil
 import tempfile
 from dataclasses import dataclass
 from functools import cache
@@ -38,7 +36,9 @@ from werkzeug.exceptions import ServiceUnavailable
 
 from gate.config import ConfigError, is_production
 from gate.exceptions import GateError
+from gate.extensions import login_manager
 from gate.models import Base
+from gate.sqlite_disk import check_free_space, checkpoint, pragmas, sqlite_path
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +55,6 @@ LEGACY_TABLES = frozenset({
 """Every table the previous release created (revision :data:`BASELINE`)."""
 
 _EXTENSION = "sop_db"
-WAL_SIZE_LIMIT = 4 * 1024 * 1024
-"""Bytes a SQLite write-ahead log is cut back to after each checkpoint (``journal_size_limit``)."""
-WAL_AUTOCHECKPOINT_PAGES = 1000
-"""Pages in the write-ahead log that make SQLite checkpoint it after a commit."""
 DRIVER_EXTRAS = {"postgresql": "postgres"}
 """Database backends whose driver comes with an extra of the sop-portal package."""
 
@@ -71,21 +67,6 @@ class Database:
     sessions: sessionmaker[Session]
 
 
-def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
-    def on_connect(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-        cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute("PRAGMA synchronous = NORMAL")
-        cursor.execute("PRAGMA foreign_keys = ON")
-        # Bound the write-ahead log: checkpoint every N pages, cut the file back afterwards.
-        cursor.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES}")
-        cursor.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
-        cursor.close()
-
-    return on_connect
-
-
 def make_engine(url: str, busy_timeout_ms: int = 5000) -> Engine:
     """An engine for ``url``; SQLite files get WAL, a busy timeout and foreign keys."""
     parsed = make_url(url)
@@ -95,7 +76,7 @@ def make_engine(url: str, busy_timeout_ms: int = 5000) -> Engine:
         engine = create_engine(
             parsed, connect_args={"timeout": busy_timeout_ms / 1000}, pool_pre_ping=False
         )
-        event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_ms))
+        event.listen(engine, "connect", pragmas(busy_timeout_ms))
         return engine
     try:
         return create_engine(parsed, pool_pre_ping=True)
@@ -109,37 +90,11 @@ def make_engine(url: str, busy_timeout_ms: int = 5000) -> Engine:
         ) from None
 
 
-def sqlite_path(url: str) -> Path | None:
-    """The file of a SQLite ``url``; None for another backend or an in-memory database."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-        return None
-    return Path(str(parsed.database))
-
-
-def check_free_space(path: Path, min_free_mb: int) -> None:
-    """Refuse to start when the disk of ``path`` lacks room for the write-ahead log plus
-    ``min_free_mb`` megabytes (a full disk turns every sign-in into a 503)."""
-    free = shutil.disk_usage(path.parent).free
-    needed = WAL_SIZE_LIMIT + min_free_mb * 1024 * 1024
-    if free < needed:
-        raise ConfigError(
-            f"the disk holding {path} has {free // (1024 * 1024)} MB free; SQLite needs at "
-            f"least {needed // (1024 * 1024)} MB (SQLITE_MIN_FREE_MB={min_free_mb} plus the "
-            "write-ahead log): free some space, or move to PostgreSQL"
-        )
-
-
-def checkpoint(engine: Engine) -> None:
-    """Copy SQLite's write-ahead log into the database and truncate it to zero bytes."""
-    with engine.connect() as connection:
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-
-
 def database(app: Flask | None = None) -> Database:
     """The :class:`Database` of ``app`` (default: the current app)."""
     target = app if app is not None else current_app
-    return target.extensions[_EXTENSION]  # type: ignore[no-any-return]
+    found: Database = target.extensions[_EXTENSION]
+    return found
 
 
 def get_session() -> Session:
@@ -321,7 +276,7 @@ def handle_operational_error(exc: OperationalError) -> Response:
     if has_app_context():
         _close_session(None)
         # The error page must not touch the database: show it as to an anonymous visitor.
-        g._login_user = current_app.login_manager.anonymous_user()  # type: ignore[attr-defined]
+        g._login_user = login_manager.anonymous_user()
     retry = int(current_app.config.get("DATABASE_RETRY_AFTER", 2))
     return handle_http_error(
         ServiceUnavailable(

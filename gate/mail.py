@@ -29,12 +29,13 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import Flask, current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from werkzeug.local import LocalProxy
 
 from gate.config import is_production, resolve_path
 from gate.models import MailMessage, utcnow
@@ -60,13 +61,19 @@ def queue(session: Session, to: str, subject: str, body: str) -> MailMessage:
     return message
 
 
+def current_app_object() -> Flask:
+    """The application behind ``current_app``, to hand to code that outlives this context."""
+    # Flask declares ``current_app`` as the application; at run time it is werkzeug's proxy.
+    return cast("LocalProxy[Flask]", current_app)._get_current_object()
+
+
 def dispatch(app: Flask | None = None) -> None:
     """Deliver queued mail now when this app delivers inline (tests); else the worker does.
 
     ``app`` defaults to the current app.
     """
     if app is None:
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        app = current_app_object()
     if delivers_inline(app.config):
         deliver_due(app)
 

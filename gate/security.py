@@ -119,6 +119,7 @@ def init_app(app: Flask) -> None:
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
     if proxies > 0:
         # Only the client address and scheme come from the proxy; host and path never do.
+        # Wrapping ``wsgi_app`` is Flask's documented way to add middleware; mypy sees a method.
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0, x_port=0, x_prefix=0
         )

@@ -7,7 +7,7 @@ standard error; a change ends with one line saying what happened.
 from __future__ import annotations
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 
 from gate import mail
 from gate.accounts import AccountError
@@ -46,7 +46,7 @@ def users_edit(email: str, new_email: str | None, name: str | None, role: str | 
     except AccountError as exc:
         _fail(str(exc))
     if any(change.startswith("email") for change in changes):
-        mail.deliver_due(current_app._get_current_object())  # type: ignore[attr-defined]
+        mail.deliver_due(mail.current_app_object())
     click.echo(f"{user.email}: {', '.join(changes)}" if changes else f"{user.email}: no change")
 
 

@@ -52,9 +52,10 @@ def page(template: str, status: int = 200, **context: Any) -> Response:
     return Response(html, status=status, mimetype="text/html")
 
 
-def actor() -> Any:
+def actor() -> services.Actor:
     """The signed-in staff member (a read-only ``CurrentUser``)."""
-    return current_user._get_current_object()
+    staff: services.Actor = current_user._get_current_object()
+    return staff
 
 
 def _user_or_404(user_id: int) -> User:

@@ -101,10 +101,11 @@ def import_upload() -> ResponseReturnValue:
     form = ImportForm()
     if request.method != "POST":
         return page("admin/import.html", form=form)
-    if not form.validate_on_submit():
+    upload = form.file.data if form.validate_on_submit() else None
+    if upload is None:  # FileRequired: a valid form carries the file
         return page("admin/import.html", 400, form=form)
-    data = form.file.data.read(UPLOAD_LIMIT)
-    name = (form.file.data.filename or "upload.csv")[:100]
+    data = upload.read(UPLOAD_LIMIT)
+    name = (upload.filename or "upload.csv")[:100]
     try:
         summary = imports.run(get_session(), data, name=name, prune=bool(form.prune.data),
                               dry_run=True, actor_email=actor().email)

@@ -28,6 +28,7 @@ from flask import (
     request,
     send_file,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -62,7 +63,7 @@ def reader_of(build: Build) -> Reader:
 
 @bp.get("/", defaults={"path": ""}, **NO_OPTIONS)
 @bp.get("/<path:path>", **NO_OPTIONS)
-def serve(path: str) -> BaseResponse:
+def serve(path: str) -> ResponseReturnValue:
     """A page, a download, the reader's search index or a theme asset of the members build."""
     build = current_build()
     entry = build.pages.get(path)
@@ -84,10 +85,10 @@ def serve(path: str) -> BaseResponse:
     return not_found(build)
 
 
-def page(build: Build, entry: Entry) -> BaseResponse:
+def page(build: Build, entry: Entry) -> ResponseReturnValue:
     """A member page as this reader may see it."""
     if not current_user.is_authenticated:
-        return sessions.unauthorized()  # type: ignore[return-value]
+        return sessions.unauthorized()
     reader = reader_of(build)
     if not reader.may_open(entry.access):
         return refuse(build, entry)
@@ -98,10 +99,10 @@ def page(build: Build, entry: Entry) -> BaseResponse:
     return Response(build.page_for(entry.file, reader), mimetype="text/html")
 
 
-def download(build: Build, entry: Entry) -> BaseResponse:
+def download(build: Build, entry: Entry) -> ResponseReturnValue:
     """A restricted download: attachment, nosniff, ETag and Range, audited before it leaves."""
     if not current_user.is_authenticated:
-        return sessions.unauthorized()  # type: ignore[return-value]
+        return sessions.unauthorized()
     if not reader_of(build).may_open(entry.access):
         return refuse(build, entry)
     if request.method == "GET":
@@ -140,10 +141,10 @@ def asset(build: Build, path: str) -> BaseResponse:
     return response
 
 
-def search(build: Build) -> BaseResponse:
+def search(build: Build) -> ResponseReturnValue:
     """The old search address: the members home with Material's search box opened on ``q``."""
     if not current_user.is_authenticated:
-        return sessions.unauthorized()  # type: ignore[return-value]
+        return sessions.unauthorized()
     return redirect(build.root + "?" + urlencode({"q": request.args.get("q", "")[:200]}))
 
 

@@ -30,7 +30,8 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from email.message import Message
+from typing import IO, Any
 
 from gate.config import ConfigError, is_production
 from gate.exceptions import GateError
@@ -107,7 +108,8 @@ def settings_from(config: Mapping[str, Any]) -> ApiSettings | None:
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
     """Refuse redirects: the Authorization header must never go to another address."""
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+    def redirect_request(self, req: urllib.request.Request, fp: IO[bytes], code: int, msg: str,
+                         headers: Message, newurl: str) -> urllib.request.Request | None:
         """Answer None, so urllib raises the 3xx as an HTTPError."""
         return None
 
@@ -237,7 +239,8 @@ def _titles(value: Any) -> tuple[str, ...] | None:
     if not isinstance(value, list):
         return None
     titles = [item.get("title") if isinstance(item, dict) else None for item in value]
-    return tuple(titles) if all(isinstance(t, str) for t in titles) else None  # type: ignore[arg-type]
+    found = tuple(title for title in titles if isinstance(title, str))
+    return found if len(found) == len(titles) else None
 
 
 def _optional_text(value: Any) -> str | None:

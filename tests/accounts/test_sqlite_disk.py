@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from gate import create_app, db
+from gate import create_app, db, sqlite_disk
 from gate.config import ConfigError
 from tests.accounts.conftest import post_form
 from tests.accounts.test_production import PRODUCTION
@@ -112,7 +112,7 @@ def test_the_command_line_refuses_a_full_disk_in_one_line(small_disk, tmp_path):
 def test_the_write_ahead_log_is_bounded_and_truncated_at_start(app_config, tmp_path):
     config = {**app_config, **PRODUCTION}
     app = create_app(config)
-    path = db.sqlite_path(app.config["DATABASE_URL"])
+    path = sqlite_disk.sqlite_path(app.config["DATABASE_URL"])
     assert path is not None
     wal = Path(f"{path}-wal")
     engine = db.database(app).engine
@@ -125,20 +125,21 @@ def test_the_write_ahead_log_is_bounded_and_truncated_at_start(app_config, tmp_p
         for _ in range(40):
             with engine.begin() as connection:
                 connection.execute(text("INSERT INTO scratch VALUES (:b)"), {"b": "x" * 200_000})
-        assert wal.stat().st_size > db.WAL_SIZE_LIMIT  # a reader kept it from checkpointing
+        # A reader kept the log from being checkpointed.
+        assert wal.stat().st_size > sqlite_disk.WAL_SIZE_LIMIT
     finally:
         reader.execute("COMMIT")
         reader.close()
     for _ in range(2):  # the next commit checkpoints; the one after restarts the log, cut back
         with engine.begin() as connection:
             connection.execute(text("DELETE FROM scratch"))
-    assert wal.stat().st_size <= db.WAL_SIZE_LIMIT
+    assert wal.stat().st_size <= sqlite_disk.WAL_SIZE_LIMIT
     create_app(config)  # a start checkpoints with TRUNCATE: the log is empty
     assert wal.stat().st_size == 0
 
 
 def test_development_mode_skips_the_disk_check(app_config, monkeypatch):
-    monkeypatch.setattr(db.shutil, "disk_usage", lambda _p: type("Usage", (), {"free": 0}))
+    monkeypatch.setattr(sqlite_disk.shutil, "disk_usage", lambda _p: type("Usage", (), {"free": 0}))
     create_app(app_config)  # no refusal: the embedded default works on any disk
 
 
@@ -146,8 +147,8 @@ def test_development_mode_skips_the_disk_check(app_config, monkeypatch):
 def test_free_space_needs_the_log_bound_plus_the_margin(tmp_path, monkeypatch, free_mb,
                                                         refused):
     usage = type("Usage", (), {"free": free_mb * 1024 * 1024})
-    monkeypatch.setattr(db.shutil, "disk_usage", lambda _p: usage)
-    check = lambda: db.check_free_space(tmp_path / "x.sqlite3", MIN_FREE_MB)  # noqa: E731
+    monkeypatch.setattr(sqlite_disk.shutil, "disk_usage", lambda _p: usage)
+    check = lambda: sqlite_disk.check_free_space(tmp_path / "x.sqlite3", MIN_FREE_MB)  # noqa: E731
     if refused:
         with pytest.raises(ConfigError, match="move to PostgreSQL"):
             check()

@@ -1,0 +1,14 @@
+from wtforms import validators as validators
+from wtforms.fields import BooleanField as BooleanField
+from wtforms.fields import DateField as DateField
+from wtforms.fields import EmailField as EmailField
+from wtforms.fields import Field as Field
+from wtforms.fields import FileField as FileField
+from wtforms.fields import HiddenField as HiddenField
+from wtforms.fields import PasswordField as PasswordField
+from wtforms.fields import SelectChoice as SelectChoice
+from wtforms.fields import SelectField as SelectField
+from wtforms.fields import StringField as StringField
+from wtforms.fields import TextAreaField as TextAreaField
+from wtforms.form import BaseForm as BaseForm
+from wtforms.form import Form as Form
