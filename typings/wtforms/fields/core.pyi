@@ -1,7 +1,5 @@
 from collections.abc import Callable, Sequence
-from typing import Any
-
-from typing_extensions import Self
+from typing import Any, Self
 
 from markupsafe import Markup
 from wtforms.form import BaseForm
