@@ -23,6 +23,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.operations.ops import MigrationScript
 from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
 from alembic.script import Script, ScriptDirectory
@@ -218,8 +219,10 @@ def revision(message: str, metadata: MetaData = Base.metadata) -> Path:
     if not message.strip():
         raise SchemaError("the revision needs a message, e.g. -m 'add access requests'")
 
-    def refuse_empty(_context: Any, _revision: Any, directives: list[Any]) -> None:
-        if directives[0].upgrade_ops.is_empty():
+    def refuse_empty(_context: MigrationContext, _revision: object,
+                     directives: list[MigrationScript]) -> None:
+        upgrade_ops = directives[0].upgrade_ops
+        if upgrade_ops is None or upgrade_ops.is_empty():
             raise SchemaError("the models match the latest revision: nothing to write")
 
     scripts = _scripts(MIGRATIONS_DIR)
