@@ -40,7 +40,23 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     # Parts: each concern registers its blueprint, CLI commands and hooks here, one line each.
-    from gate import accounts_app; accounts_app.init_app(app)  # noqa: E702, I001 - first: others use it
+    # Accounts first: the other parts use the database, mail and ``current_user``.
+    from gate import db, extensions, mail  # noqa: I001
+    from gate.accounts import cli as accounts_cli, routes as accounts_routes, routes_reader  # noqa: I001
+    from gate.accounts import sessions, twofactor  # noqa: I001
+    from gate import admin_cli  # noqa: I001
+    extensions.init_app(app)
+    db.init_app(app)
+    sessions.init_app(app)
+    mail.init_app(app)
+    accounts_routes.init_app(app)
+    routes_reader.init_app(app)
+    twofactor.init_app(app)
+    for blueprint in (accounts_routes.bp, routes_reader.bp, twofactor.bp):
+        app.register_blueprint(blueprint)
+    for group in (accounts_cli.requests_cli,):
+        app.cli.add_command(group)
+    admin_cli.init_app(app)
     from gate import deploy_cli; deploy_cli.init_app(app)  # noqa: E702, I001
     from gate import fluentcrm; fluentcrm.init_app(app)  # noqa: E702, I001
     from gate import members; members.init_app(app)  # noqa: E702, I001

@@ -11,7 +11,7 @@ Values as FluentCRM writes them:
   and list and tag titles included); :func:`unprefix` removes that ``'`` on every path;
 - emails are stripped and lowercased; two ``@``, no ``@``, an empty local part or domain,
   inner spaces, control characters, address punctuation (``<>()[],;:"\\``) and a leading
-  ``=`` are refused with a message saying which; :func:`gate.accounts.normalise_email` then
+  ``=`` are refused with a message saying which; :func:`gate.accounts.services.normalise_email` then
   gives the stored form (so an imported address matches the same user as a typed one);
 - names have control characters replaced by spaces, bidirectional overrides removed, and
   leading formula characters stripped, so a stored name can never start a formula;
@@ -31,7 +31,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from gate import accounts
+from gate.accounts import services as accounts
 from gate.exceptions import GateError
 from gate.newsletter import NewsletterMap
 

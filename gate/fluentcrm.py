@@ -11,7 +11,7 @@ applies them here:
   removes one list's or tag's sections; a status-only body changes nothing while subscribed.
   No other grant is ever touched, so a client in the export keeps their client access;
 - every grant and removal is audited; a subscriber left without any section is signed out
-  everywhere (:func:`gate.accounts.set_newsletter_grants`), and because access is read from
+  everywhere (:func:`gate.accounts.services.set_newsletter_grants`), and because access is read from
   the grants on every request, any removal takes effect on the user's next request.
 
 The import (every file given, together) and the sync apply everything in one transaction: a
@@ -35,7 +35,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from gate import accounts, crm, fluentcrm_api
+from gate import crm, fluentcrm_api
+from gate.accounts import services as accounts
 from gate.audit import clean
 from gate.config import ConfigError, resolve_path
 from gate.db import current_version, get_session
@@ -240,7 +241,7 @@ def set_sections(
 
 def new_subscriber(db: Session, email: str, name: str) -> User:
     """A new active subscriber without a password (``email`` already normalised and known to
-    be free). Unlike :func:`gate.accounts.create_user` it does not query or flush, so an
+    be free). Unlike :func:`gate.accounts.services.create_user` it does not query or flush, so an
     import of thousands of new addresses stays one quick transaction."""
     user = User(email=email, role="subscriber", name=name, active=True, password_hash=None)
     db.add(user)

@@ -130,7 +130,7 @@ def runner(app):
     return app.test_cli_runner()
 
 
-# ---- accounts and sign-in (gate.accounts, gate.auth) ----
+# ---- accounts and sign-in (gate.accounts, gate.accounts.routes) ----
 
 
 def form_csrf_token(client, path: str) -> str:
@@ -146,7 +146,8 @@ def make_user(app):
     """``make_user(email, role="client", password=None, audiences=(), account=None,
     account_type="eft") -> User``: a committed user (clients get an account, default
     "Test Client", and its grants; ``audiences`` are extra grants, taken as given)."""
-    from gate import accounts, passwords
+    from gate.accounts import passwords
+    from gate.accounts import services as accounts
     from gate.db import get_session
 
     def make(email, role="client", password=None, audiences=(), account=None,
@@ -184,7 +185,7 @@ def login(app):
 @pytest.fixture
 def login_as(app):
     """``login_as(client, user)``: a signed-in session without the form (quick)."""
-    from gate import sessions
+    from gate.accounts import sessions
     from gate.db import get_session
     from gate.models import User
 

@@ -1,32 +1,17 @@
-"""Wiring of the accounts part into ``create_app``: extensions, database, sessions, mail,
-the ``/auth`` blueprints (sign-in; status, account, access requests) and the admin
-commands, in the order they depend on each other."""
+"""Accounts: who a reader is and how they prove it.
 
-from __future__ import annotations
+Everything under ``/auth`` and the commands about people live in this package:
 
-from flask import Flask
+- ``routes.py``: sign-in, sign-out, sign-in links, invitations, resets, password change
+  (blueprint ``auth``); ``routes_reader.py``: status, account page, access requests
+  (blueprint ``reader``); ``twofactor.py``: two-factor sign-in (blueprint ``twofactor``);
+- ``forms.py``: the forms of those pages;
+- ``services.py``: the rules (emails, users, grants, who may sign in by link, the password
+  check, issuing link and reset mail); ``sessions.py``: sign-in sessions and the user loader;
+  ``tokens.py``: signed single-use tokens; ``passwords.py``: password rules and hashing;
+  ``requests.py``: access requests; ``redirects.py``: safe ``next`` targets;
+- ``cli.py``: ``sop-portal requests``.
 
-
-def init_app(app: Flask) -> None:
-    """Register the accounts part on ``app`` (before the parts that use ``current_user``)."""
-    from gate import (
-        admin_cli,
-        auth,
-        db,
-        extensions,
-        mail,
-        reader,
-        requests_cli,
-        sessions,
-        twofactor,
-    )
-
-    extensions.init_app(app)
-    db.init_app(app)
-    sessions.init_app(app)
-    mail.init_app(app)
-    auth.init_app(app)
-    reader.init_app(app)
-    requests_cli.init_app(app)
-    twofactor.init_app(app)
-    admin_cli.init_app(app)
+The package imports nothing on its own: :func:`gate.create_app` imports and registers each
+blueprint and command group by name.
+"""

@@ -35,9 +35,10 @@ from flask.typing import ResponseReturnValue
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 
-from gate import accounts, audit, mail, passwords, sessions, tokens, twofactor
-from gate.accounts import AccountError
-from gate.auth_forms import (
+from gate import audit, mail
+from gate.accounts import passwords, sessions, tokens, twofactor
+from gate.accounts import services as accounts
+from gate.accounts.forms import (
     ButtonForm,
     ChangePasswordForm,
     ConfirmForm,
@@ -45,10 +46,11 @@ from gate.auth_forms import (
     LoginForm,
     SetPasswordForm,
 )
+from gate.accounts.redirects import safe_next
+from gate.accounts.services import AccountError
 from gate.db import get_session
 from gate.extensions import csrf, limiter
 from gate.models import User, utcnow
-from gate.redirects import safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -458,7 +460,6 @@ def send_token_mail(user: User, purpose: str) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Register the blueprint and the sign-in defaults (limits, lifetimes, default target)."""
+    """The sign-in defaults (limits, lifetimes, default target); create_app registers ``bp``."""
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
-    app.register_blueprint(bp)

@@ -24,9 +24,10 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from gate import access_requests, mail
-from gate.auth import config_limit, email_or_none, form_email_key, render_page
-from gate.auth_forms import AccessRequestForm, ButtonForm
+from gate import mail
+from gate.accounts import requests as access_requests
+from gate.accounts.forms import AccessRequestForm, ButtonForm
+from gate.accounts.routes import config_limit, email_or_none, form_email_key, render_page
 from gate.config import resolve_path
 from gate.db import get_session
 from gate.extensions import limiter
@@ -176,7 +177,6 @@ def request_access() -> ResponseReturnValue:
 
 
 def init_app(app: Flask) -> None:
-    """Register the blueprint and its defaults (limits, where staff notices go)."""
+    """The page defaults (limits, where staff notices go); create_app registers ``bp``."""
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
-    app.register_blueprint(bp)

@@ -21,6 +21,8 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, object_session
 
+from gate import newsletter
+from gate.db import get_session
 from gate.exceptions import GateError
 from gate.models import ROLES, ClientAccount, Grant, LoginSession, User
 
@@ -96,8 +98,6 @@ def newsletter_sections(config: Mapping[str, Any]) -> frozenset[str]:
     Falls back to the DESIGN.md defaults when the map file is missing or not valid (the gate
     refuses to start with a bad map elsewhere; the CLI still gives a clear answer).
     """
-    from gate import newsletter
-
     configured = str(config.get("NEWSLETTER_MAP_FILE") or "")
     path = Path(configured) if configured else newsletter.DEFAULT_MAP_FILE
     try:
@@ -245,8 +245,6 @@ def revoke_sessions(user: User, session: Session | None = None) -> int:
     """
     db = session or object_session(user)
     if db is None:
-        from gate.db import get_session
-
         db = get_session()
     db.flush()
     result = db.execute(delete(LoginSession).where(LoginSession.user_id == user.id))

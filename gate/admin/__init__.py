@@ -19,7 +19,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="template
 @bp.before_request
 def staff_only() -> ResponseReturnValue | None:
     """Anonymous: sign in; signed in but not staff: 403; POST: a valid CSRF token."""
-    from gate import sessions, twofactor
+    from gate.accounts import sessions, twofactor
 
     if not current_user.is_authenticated:
         return sessions.unauthorized()

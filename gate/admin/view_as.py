@@ -19,7 +19,7 @@ from flask import Response, current_app, redirect, render_template, request, sen
 from flask.typing import ResponseReturnValue
 
 from gate import audit
-from gate.accounts import AccountError
+from gate.accounts.services import AccountError
 from gate.admin import bp, services
 from gate.admin.routes import actor, page
 from gate.config import resolve_path
@@ -52,7 +52,7 @@ def build_status() -> dict[str, Any]:
 
 
 def _choices(build: Build | None) -> list[str]:
-    from gate.accounts import newsletter_sections
+    from gate.accounts.services import newsletter_sections
     from gate.admin import queries
 
     found = {"clients"} | {f"newsletter:{s}" for s in newsletter_sections(current_app.config)}

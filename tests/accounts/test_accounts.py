@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from gate import accounts
-from gate.accounts import AccountError
+from gate.accounts import services as accounts
+from gate.accounts.services import AccountError
 from gate.db import get_session
 from gate.models import LoginSession, User
 

@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 from freezegun import freeze_time
 
-from gate import create_app, sessions
+from gate import create_app
+from gate.accounts import sessions
 from gate.models import utcnow
 from tests.accounts.conftest import post_form, signed_in_email
 from tests.conftest import TEST_PASSWORD, BufferedClient
@@ -37,7 +38,8 @@ def test_cookie_flags_under_https(app_config, make_user):
     from tests.conftest import form_csrf_token
 
     with app.app_context():
-        from gate import accounts, passwords
+        from gate.accounts import passwords
+        from gate.accounts import services as accounts
         from gate.db import get_session
 
         db = get_session()
@@ -200,7 +202,8 @@ def test_key_rotation_keeps_sessions_and_drops_remember_cookies(app_config, make
     first = create_app({**app_config, "SECRET_KEY": old})
     client = first.test_client()
     with first.app_context():
-        from gate import accounts, passwords
+        from gate.accounts import passwords
+        from gate.accounts import services as accounts
         from gate.db import get_session
 
         db = get_session()

@@ -1,4 +1,4 @@
-"""Token reading: salts per purpose, lifetimes, malformed payloads (gate.tokens)."""
+"""Token reading: salts per purpose, lifetimes, malformed payloads (gate.accounts.tokens)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from freezegun import freeze_time
 
-from gate import tokens
+from gate.accounts import tokens
 from gate.models import utcnow
 
 # Each test runs on SQLite and on a throwaway PostgreSQL cluster.

@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 from freezegun import freeze_time
 
-from gate import create_app, passwords
+from gate import create_app
+from gate.accounts import passwords
 from gate.models import utcnow
 from tests.accounts.conftest import post_form
 from tests.conftest import TEST_PASSWORD, BufferedClient

@@ -79,7 +79,7 @@ def _add_subscriber(app, email: str) -> None:
     """Give ``app`` a buffered test client and a subscriber of the payments section."""
     app.test_client_class = BufferedClient
     with app.app_context():
-        from gate import accounts
+        from gate.accounts import services as accounts
         from gate.db import get_session
 
         db = get_session()

@@ -1,4 +1,4 @@
-"""Password sign-in and sign-out through the real forms (gate.auth)."""
+"""Password sign-in and sign-out through the real forms (gate.accounts.routes)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from gate import passwords
+from gate.accounts import passwords
 from gate.db import get_session
 from gate.models import AuditEvent
 from tests.accounts.conftest import post_form, signed_in_email
@@ -194,7 +194,7 @@ def test_a_rehash_happens_when_the_cost_changes(app, client, client_user, login)
     app.config["PASSWORD_HASH_TIME_COST"] = 2
     assert login(client, "alice@example.com", TEST_PASSWORD).status_code == 302
     with app.app_context():
-        from gate.accounts import find_user
+        from gate.accounts.services import find_user
 
         assert "t=2" in find_user(get_session(), "alice@example.com").password_hash
     assert form_csrf_token(client, "/auth/login")

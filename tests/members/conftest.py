@@ -68,7 +68,8 @@ class Members:
         return self._clients[persona]
 
     def _sign_in(self, persona: str):
-        from gate import accounts, sessions
+        from gate.accounts import services as accounts
+        from gate.accounts import sessions
         from gate.db import get_session
         from gate.models import User
 

@@ -20,7 +20,7 @@ from tests.security.helpers import (
     sign_in,
 )
 
-pytestmark = needs("gate.auth", "gate.sessions")
+pytestmark = needs("gate.accounts.routes", "gate.accounts.sessions")
 
 EMAIL = "client@example.org"
 SESSION = "sop-session"
@@ -65,7 +65,7 @@ def _hash_calls(monkeypatch) -> list[str]:
 
 @pytest.mark.asvs("6.3.8")
 def test_asvs_6_3_8_wrong_password_and_unknown_email_look_the_same(client, user, monkeypatch):
-    from gate import passwords
+    from gate.accounts import passwords
 
     wrong = sign_in(client, EMAIL, "not-the-password-at-all")
     before = passwords.dummy_verifications

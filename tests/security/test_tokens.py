@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from freezegun import freeze_time
 
-from gate import tokens
+from gate.accounts import tokens
 from tests.security.helpers import assert_clean, csrf_token, is_signed_in, needs
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -99,7 +99,7 @@ def subscriber(app, make_user):
 
 
 @pytest.mark.asvs("6.3.8")
-@needs("gate.auth")
+@needs("gate.accounts.routes")
 def test_asvs_6_3_8_link_request_answers_the_same_for_known_and_unknown(client, subscriber):
     known = _request_link(client, subscriber.email)
     unknown = _request_link(client, "nobody-here@example.org")
@@ -109,7 +109,7 @@ def test_asvs_6_3_8_link_request_answers_the_same_for_known_and_unknown(client, 
 
 
 @pytest.mark.asvs("3.5.3")
-@needs("gate.auth")
+@needs("gate.accounts.routes")
 @pytest.mark.parametrize("method", ["GET", "HEAD"])
 def test_asvs_3_5_3_get_or_head_of_a_link_does_not_consume_it(app, client, subscriber, method):
     _request_link(client, subscriber.email)
@@ -127,7 +127,7 @@ def test_asvs_3_5_3_get_or_head_of_a_link_does_not_consume_it(app, client, subsc
 
 
 @pytest.mark.asvs("6.5.1")
-@needs("gate.auth")
+@needs("gate.accounts.routes")
 def test_asvs_6_5_1_a_link_redeemed_twice_in_sequence_gives_one_session(app, subscriber):
     from tests.security.helpers import confirm_link
 
@@ -145,7 +145,7 @@ def test_asvs_6_5_1_a_link_redeemed_twice_in_sequence_gives_one_session(app, sub
 
 
 @pytest.mark.asvs("15.4.2")
-@needs("gate.auth")
+@needs("gate.accounts.routes")
 def test_asvs_15_4_2_ten_concurrent_redemptions_give_exactly_one_session(app, subscriber):
     from sqlalchemy import func, select
 
@@ -182,7 +182,7 @@ def test_asvs_15_4_2_ten_concurrent_redemptions_give_exactly_one_session(app, su
 
 
 @pytest.mark.asvs("4.1.3")
-@needs("gate.auth")
+@needs("gate.accounts.routes")
 @pytest.mark.parametrize(
     "headers",
     [
@@ -214,7 +214,7 @@ def test_asvs_4_1_3_a_spoofed_host_never_reaches_an_emailed_link(app, client, su
 
 
 @pytest.mark.asvs("8.3.2")
-@needs("gate.auth", "gate.crm")
+@needs("gate.accounts.routes", "gate.crm")
 def test_asvs_8_3_2_a_subscriber_removed_after_the_link_was_sent_is_refused(app, client,
                                                                            subscriber):
     from tests.security.helpers import confirm_link
@@ -240,7 +240,7 @@ def production_config(app_config):
 
 
 @pytest.mark.asvs("16.2.5")
-@needs("gate.auth")
+@needs("gate.accounts.routes")
 def test_asvs_16_2_5_tokens_never_appear_in_logs(production_config, app, client, subscriber,
                                                 caplog):
     """In production mode (development mode logs outbox links on purpose, see the README)."""
@@ -258,7 +258,7 @@ def test_asvs_16_2_5_tokens_never_appear_in_logs(production_config, app, client,
 
 
 @pytest.mark.asvs("6.3.1")
-@needs("gate.auth")
+@needs("gate.accounts.routes")
 @pytest.mark.parametrize(
     ("limits", "addresses"),
     [pytest.param({"LINK_LIMIT_PER_EMAIL": "2/minute", "LINK_LIMIT_PER_IP": "100/minute"},
