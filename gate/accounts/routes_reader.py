@@ -27,7 +27,7 @@ from flask_login import current_user, login_required
 from gate import mail
 from gate.accounts import requests as access_requests
 from gate.accounts.forms import AccessRequestForm, ButtonForm
-from gate.accounts.routes import config_limit, email_or_none, form_email_key, render_page
+from gate.accounts.pages import config_limit, email_or_none, form_email_key, render_page
 from gate.config import resolve_path
 from gate.db import get_session
 from gate.extensions import limiter

@@ -120,18 +120,14 @@ def add_user(db: Session, config: Mapping[str, Any], actor: Actor | None, *, ema
 def invite(db: Session, user: User, actor: Actor | None) -> None:
     """Email the user a link to choose their password (the caller dispatches the mail)."""
     _check_mailable(user)
-    from gate.accounts.routes import send_token_mail
-
-    send_token_mail(user, "invite")
+    accounts.send_token_mail(user, "invite")
     _record("user.invite", user, actor)
 
 
 def send_reset(db: Session, user: User, actor: Actor | None) -> None:
     """Email the user a link to choose a new password (the caller dispatches the mail)."""
     _check_mailable(user)
-    from gate.accounts.routes import send_token_mail
-
-    send_token_mail(user, "reset")
+    accounts.send_token_mail(user, "reset")
     _record("reset.request", user, actor, target="staff")
 
 
