@@ -39,8 +39,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     security.init_app(app)
     errors.init_app(app)
-    # Parts: each concern registers its blueprint, CLI commands and hooks here, one line each.
-    # Accounts first: the other parts use the database, mail and ``current_user``.
+    # Parts: each concern registers its blueprints, CLI commands and hooks here.
+    # Accounts first (shared infrastructure, then its blueprints and commands by name): the
+    # other parts use the database, mail and ``current_user``.
     from gate import db, extensions, mail  # noqa: I001
     from gate.accounts import cli as accounts_cli, routes as accounts_routes, routes_reader  # noqa: I001
     from gate.accounts import sessions, twofactor  # noqa: I001
@@ -66,5 +67,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from gate import admin; admin.init_app(app)  # noqa: E702, I001
     # (end of parts)
     # Blueprints with their own URL prefixes come first; the public site catches the rest.
-    app.register_blueprint(site.bp)
+    site.init_app(app, health_checks=(db.check_database, health.limiter_storage,
+                                      health.mail_queue))
     return app

@@ -33,6 +33,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import ServiceUnavailable
 
+from gate.errors import handle_http_error
 from gate.exceptions import GateError
 from gate.models import Base
 
@@ -264,8 +265,6 @@ def is_lock_error(exc: OperationalError) -> bool:
 
 def handle_operational_error(exc: OperationalError) -> Response:
     """A locked or unreachable database answers 503 with ``Retry-After``, never a traceback."""
-    from gate.errors import handle_http_error
-
     reason = "locked" if is_lock_error(exc) else "unavailable"
     # Only the driver's short message: the statement and its parameters may carry secrets.
     log.warning("database %s: %s", reason, type(getattr(exc, "orig", exc)).__name__)
@@ -282,9 +281,7 @@ def handle_operational_error(exc: OperationalError) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    """Create the engine, close sessions at teardown, add the health check and error handler."""
-    from gate import site
-
+    """Create the engine, close sessions at teardown, add the error handler."""
     app.config.setdefault("DATABASE_BUSY_TIMEOUT_MS", 5000)
     app.config.setdefault("DATABASE_RETRY_AFTER", 2)
     app.config.setdefault("DATABASE_AUTO_UPGRADE", bool(app.testing))
@@ -294,7 +291,5 @@ def init_app(app: Flask) -> None:
     )
     app.teardown_appcontext(_close_session)
     app.register_error_handler(OperationalError, handle_operational_error)
-    if check_database not in site.health_checks:
-        site.health_checks.append(check_database)
     if app.config["DATABASE_AUTO_UPGRADE"]:
         upgrade(app)

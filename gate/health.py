@@ -12,6 +12,8 @@ from datetime import timedelta
 from flask import Flask, current_app
 from sqlalchemy import func, select
 
+from gate.db import get_session
+from gate.extensions import limiter
 from gate.models import MailMessage, utcnow
 
 DEFAULT_MAIL_QUEUE_MAX_AGE = 15 * 60
@@ -24,8 +26,6 @@ class Unhealthy(RuntimeError):
 
 def limiter_storage() -> None:
     """The rate limiter's shared storage (Redis) answers; the memory store always does."""
-    from gate.extensions import limiter
-
     if not current_app.config.get("RATELIMIT_ENABLED", True):
         return
     try:
@@ -38,8 +38,6 @@ def limiter_storage() -> None:
 
 def mail_queue() -> None:
     """No queued message is older than ``MAIL_QUEUE_MAX_AGE`` seconds (a worker sends them)."""
-    from gate.db import get_session
-
     limit = int(current_app.config.get("MAIL_QUEUE_MAX_AGE", DEFAULT_MAIL_QUEUE_MAX_AGE))
     oldest = get_session().scalar(
         select(func.min(MailMessage.created_at)).where(MailMessage.status == "queued")
@@ -51,10 +49,5 @@ def mail_queue() -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Add the checks to ``/healthz`` (once per process)."""
-    from gate import site
-
+    """The mail queue's age limit (``create_app`` hands the checks to ``/healthz``)."""
     app.config.setdefault("MAIL_QUEUE_MAX_AGE", DEFAULT_MAIL_QUEUE_MAX_AGE)
-    for check in (limiter_storage, mail_queue):
-        if check not in site.health_checks:
-            site.health_checks.append(check)
