@@ -1,4 +1,5 @@
-"""Rate limits: per IP for every attempt, per account for failures, checked before hashing."""
+"""Rate limits (keys in gate.accounts.pages): per IP for every attempt, per account for
+failures, checked before hashing."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ def _retry_after(response) -> int:
     return value
 
 
+@pytest.mark.asvs("6.3.1")
 def test_every_attempt_counts_per_ip(app, client, client_user, login, hashes):
     app.config.update(LOGIN_LIMIT_PER_IP="3/minute", LOGIN_FAILURES_PER_ACCOUNT="100/minute")
     with freeze_time(utcnow()) as frozen:
@@ -50,6 +52,7 @@ def test_every_attempt_counts_per_ip(app, client, client_user, login, hashes):
         assert login(client, "alice@example.com", TEST_PASSWORD).status_code == 302
 
 
+@pytest.mark.asvs("6.3.1")
 @pytest.mark.parametrize("email", ["alice@example.com", "nobody@example.com"])
 def test_failures_count_per_account_before_hashing(app, client, client_user, make_user, login,
                                                     hashes, email):
@@ -139,6 +142,7 @@ ATTACKER = {"REMOTE_ADDR": "203.0.113.66"}
 OWNER = {"REMOTE_ADDR": "198.51.100.7"}
 
 
+@pytest.mark.asvs("6.3.1")
 @pytest.mark.parametrize(
     ("path", "data", "owner_from", "owner_status", "owner_mailed"),
     [
