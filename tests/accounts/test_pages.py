@@ -75,6 +75,7 @@ def test_failures_count_per_account_before_hashing(app, client, client_user, mak
         assert login(client, email, TEST_PASSWORD).status_code == expected
 
 
+@pytest.mark.asvs("6.3.1")
 @pytest.mark.parametrize(
     ("limits", "emails", "mailed_to_sub"),
     [
