@@ -10,16 +10,50 @@ export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 export NO_MKDOCS_2_WARNING := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: serve test setup system-deps site db demo lint audit bench clean
+.PHONY: serve test setup serve-setup lock system-deps site db demo lint audit bench clean
 
-# Virtual environment with the project and its test extra, redone when pyproject.toml changes.
-$(BIN)/.installed: pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[test,audit]"
-	touch $@
+CONSTRAINTS := requirements/constraints.txt
+# -qq: pip's errors only (not the warnings about this machine's mirror locations).
+PIP := $(BIN)/python -m pip install -qq -c $(CONSTRAINTS)
+# Extras `make test` installs: everything the suite imports (see pyproject.toml).
+TEST_EXTRAS := test,dev,postgres,redis
 
-setup: $(BIN)/.installed
+# The virtual environment: one stamp per install, each redone when pyproject.toml or the
+# constraints change. `make serve` installs only what serving needs; `make test` adds its extras.
+$(BIN)/python:
+	@echo "creating $(VENV)"
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -qq --upgrade pip
+
+$(BIN)/.serve-installed: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	@echo "installing . into $(VENV) (log: $(VENV)/pip-serve.log)"
+	@$(PIP) -e . > $(VENV)/pip-serve.log || { cat $(VENV)/pip-serve.log; exit 1; }
+	@touch $@
+
+$(BIN)/.test-installed: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	@echo "installing .[$(TEST_EXTRAS)] into $(VENV) (log: $(VENV)/pip-test.log)"
+	@$(PIP) -e ".[$(TEST_EXTRAS)]" > $(VENV)/pip-test.log || { cat $(VENV)/pip-test.log; exit 1; }
+	@touch $@
+
+$(BIN)/.audit-installed: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	@echo "installing .[audit] into $(VENV) (log: $(VENV)/pip-audit.log)"
+	@$(PIP) -e ".[audit]" > $(VENV)/pip-audit.log || { cat $(VENV)/pip-audit.log; exit 1; }
+	@touch $@
+
+serve-setup: $(BIN)/.serve-installed
+
+setup: $(BIN)/.serve-installed $(BIN)/.test-installed
+
+# Refresh the constraints file: a fresh virtual environment with every extra, then pip freeze.
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install -qq --upgrade pip
+	.lock-venv/bin/python -m pip install -qq ".[$(TEST_EXTRAS),audit]"
+	{ echo "# Made by \`make lock\` from pyproject.toml's dependencies and every extra."; \
+	  .lock-venv/bin/python -m pip freeze --exclude sop-portal; } > $(CONSTRAINTS)
+	rm -rf .lock-venv
+	@echo "wrote $(CONSTRAINTS)"
 
 # Debian packages the browser, nginx and PostgreSQL tests need (root on Debian only).
 system-deps:
@@ -36,10 +70,10 @@ system-deps:
 	  fi; \
 	fi
 
-site: setup
+site: serve-setup
 	$(BIN)/sop-portal build
 
-db: setup
+db: serve-setup
 	$(BIN)/sop-portal db upgrade
 
 demo: db
@@ -49,14 +83,17 @@ serve: site demo
 	$(BIN)/sop-portal serve --host $(HOST) --port $(PORT)
 
 lint: setup
-	$(BIN)/ruff check gate calculators hooks tests bench scripts
-	$(BIN)/bandit -q -c pyproject.toml -r gate calculators hooks
+	@$(BIN)/ruff check -q gate calculators hooks tests bench scripts
+	@# bandit reports even a clean run at length: its report is shown only when it finds something.
+	@$(BIN)/bandit -q -c pyproject.toml -r gate calculators hooks > $(VENV)/bandit.log 2>&1 \
+	  || { cat $(VENV)/bandit.log; exit 1; }
+	@$(BIN)/mypy --strict --no-error-summary calculators hooks gate/api
 
 test: setup system-deps site lint
 	$(BIN)/python -m pytest -q
 
 # Audits the packages installed in .venv; exits non-zero when its advisory data cannot be reached.
-audit: setup
+audit: $(BIN)/.audit-installed
 	$(BIN)/pip-audit --strict --skip-editable --progress-spinner off
 
 # Benchmarks print their figures (loopback only; each is bounded in time).
@@ -66,4 +103,4 @@ bench: setup site system-deps
 	$(BIN)/python bench/load.py
 
 clean:
-	rm -rf site members-site .sop-builds .pytest_cache .hypothesis tests/artifacts
+	rm -rf .lock-venv site members-site .sop-builds .pytest_cache .hypothesis tests/artifacts

@@ -1,7 +1,8 @@
 """Billing calculators: proration, business days and closures, payment terms and due dates.
 
-Pure Python: no Flask, no file access, no clock. The gate's API, the CLI and the MkDocs hook
-all call this package, so every figure shown anywhere comes from one implementation.
+Pure Python: no Flask, no clock, and no file access outside :mod:`calculators.settings`. The
+gate's API, the CLI and the MkDocs hooks all call this package, so every figure shown anywhere
+comes from one implementation.
 """
 
 from __future__ import annotations
@@ -56,8 +57,8 @@ from calculators.terms import Instalment as Instalment
 from calculators.terms import Schedule as Schedule
 from calculators.terms import Terms as Terms
 from calculators.terms import due_date as due_date
-from calculators.terms import parse_terms as parse_terms
 from calculators.terms import schedule as schedule
+from calculators.terms_parser import parse_terms as parse_terms
 
 __all__ = [
     "DEFAULT_ACCOUNT_TYPES_FILE", "AccountType", "BillingEvent", "BusinessCalendar", "Change",

@@ -16,7 +16,8 @@ from typing import Any, Literal
 
 from calculators.business_days import Roll
 from calculators.errors import CalculatorError, SettingsError, UnknownAccountType
-from calculators.terms import Terms, parse_terms
+from calculators.terms import Terms
+from calculators.terms_parser import parse_terms
 
 DEFAULT_ACCOUNT_TYPES_FILE = Path(__file__).with_name("account_types.toml")
 """Where the shipped defaults live (a path only: callers read it)."""

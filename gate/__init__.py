@@ -61,12 +61,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from gate import deploy_cli; deploy_cli.init_app(app)  # noqa: E702, I001
     from gate import fluentcrm; fluentcrm.init_app(app)  # noqa: E702, I001
     from gate import members; members.init_app(app)  # noqa: E702, I001
-    from gate import api; api.init_app(app)  # noqa: E702, I001
+    from gate.api import routes as api; api.init_app(app)  # noqa: E702, I001
     from gate import health; health.init_app(app)  # noqa: E702, I001
     from gate import backup; backup.init_app(app)  # noqa: E702, I001
     from gate import admin; admin.init_app(app)  # noqa: E702, I001
+    from gate import prune_cli; prune_cli.init_app(app)  # noqa: E702, I001
     # (end of parts)
     # Blueprints with their own URL prefixes come first; the public site catches the rest.
     site.init_app(app, health_checks=(db.check_database, health.limiter_storage,
-                                      health.mail_queue))
+                                      health.mail_queue, health.sqlite_disk))
     return app

@@ -72,14 +72,40 @@ def serve_command(host: str | None, port: int | None, workers: int | None) -> No
         fail(str(exc))
     host = host or config["HOST"]
     port = port or int(config["PORT"])
-    workers = workers or int(config["WEB_CONCURRENCY"])
-    click.echo(f"SOP Portal at http://{host}:{port}/ ({workers} gunicorn workers, "
-               "a mail worker)")
+    threads = 1
+    if limits_in_process(config):
+        if workers is not None and workers > 1:
+            click.echo(f"warning: --workers {workers} runs as threads of one process: the rate "
+                       "limits are counted in memory (RATELIMIT_STORAGE_URI=memory://); "
+                       "several processes need RATELIMIT_STORAGE_URI=redis://...", err=True)
+        # One process keeps the limits exact; threads serve requests side by side.
+        threads = THREADS_PER_WORKER * (workers or int(config["WEB_CONCURRENCY"]))
+        workers = 1
+        shape = f"1 gunicorn process with {threads} threads"
+    else:
+        workers = workers or int(config["WEB_CONCURRENCY"])
+        shape = f"{workers} gunicorn workers"
+    click.echo(f"SOP Portal at http://{host}:{port}/ ({shape}, a mail worker)")
     # The worker watches this process id, which stays gunicorn's master after the exec.
     start_detached([sys.executable, "-m", "gate", "mail", "worker", "--parent",
                     str(os.getpid())])
-    argv = gunicorn_argv(host, port, workers)
+    argv = gunicorn_argv(host, port, workers, threads)
     os.execv(sys.executable, argv)  # nosec B606 - replaces this process with gunicorn
+
+
+THREADS_PER_WORKER = 4
+"""Threads of the single gunicorn process per ``WEB_CONCURRENCY`` when limits are in-process."""
+
+
+def limits_in_process(config: Any) -> bool:
+    """True when the rate limits are counted in this process's memory (``memory://``).
+
+    Several worker processes would then each count their own share: the limits hold exactly
+    only in one process, or with a shared storage such as Redis.
+    """
+    if not config.get("RATELIMIT_ENABLED", True):
+        return False
+    return str(config.get("RATELIMIT_STORAGE_URI", "memory://")).startswith("memory")
 
 
 def start_detached(argv: Sequence[str]) -> None:
@@ -99,14 +125,15 @@ def start_detached(argv: Sequence[str]) -> None:
     os.waitpid(first, 0)
 
 
-def gunicorn_argv(host: str, port: int, workers: int) -> list[str]:
-    """The gunicorn command line of ``sop-portal serve``.
+def gunicorn_argv(host: str, port: int, workers: int, threads: int = 1) -> list[str]:
+    """The gunicorn command line of ``sop-portal serve`` (``threads`` > 1: gthread workers).
 
     ``--forwarded-allow-ips ''``: gunicorn trusts no ``X-Forwarded-*`` header from any address
     (its default trusts 127.0.0.1); the gate's ProxyFix trusts exactly ``TRUSTED_PROXIES``.
     """
+    worker_class = ["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else []
     return [sys.executable, "-m", "gunicorn", "--no-control-socket",
-            "--workers", str(workers), "--bind", f"{host}:{port}",
+            "--workers", str(workers), *worker_class, "--bind", f"{host}:{port}",
             "--access-logfile", "-", "--forwarded-allow-ips", "",
             "--logger-class", "gate.accesslog.RedactingLogger",
             "gate.wsgi:app"]

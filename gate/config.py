@@ -73,6 +73,13 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "WEB_CONCURRENCY": 2,
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "MAX_QUERY_STRING": 2048,
+        # Retention of personal data in days (POPIA; gate.retention, sop-portal prune).
+        "RETENTION_SENT_MAIL_DAYS": 30,
+        "RETENTION_FAILED_MAIL_DAYS": 90,
+        "RETENTION_TOKEN_DAYS": 1,
+        "RETENTION_SESSION_DAYS": 30,
+        "RETENTION_ACCESS_REQUEST_DAYS": 180,
+        "RETENTION_AUDIT_PERSONAL_DAYS": 365,
     }
 
 
@@ -134,6 +141,13 @@ _ENV_PARSERS: dict[str, Any] = {
     "TOKEN_MAX_AGE_RESET": int,
     "TOKEN_MAX_AGE_LINK": int,
     "REQUIRE_STAFF_2FA": _bool,
+    "RETENTION_SENT_MAIL_DAYS": int,
+    "RETENTION_FAILED_MAIL_DAYS": int,
+    "RETENTION_TOKEN_DAYS": int,
+    "RETENTION_SESSION_DAYS": int,
+    "RETENTION_ACCESS_REQUEST_DAYS": int,
+    "RETENTION_AUDIT_PERSONAL_DAYS": int,
+    "SQLITE_MIN_FREE_MB": int,
 }
 
 

@@ -34,7 +34,7 @@ class PortalGroup(click.Group):
         """A calculator command, imported on first use."""
         if cmd_name not in CALCULATOR_COMMANDS:
             return None
-        from gate.calc_cli import COMMANDS
+        from gate.api.cli import COMMANDS
 
         return COMMANDS[cmd_name]
 

@@ -3,7 +3,9 @@
 SQLite (the embedded default, a file in the instance folder) runs in WAL mode with a busy
 timeout so readers never wait for the writer and writers queue briefly instead of failing;
 ``DATABASE_URL=postgresql+psycopg://...`` selects PostgreSQL. A database that stays locked
-answers 503 with ``Retry-After``, never a traceback.
+answers 503 with ``Retry-After``, never a traceback. The write-ahead log is bounded
+(``journal_size_limit``, ``wal_autocheckpoint``); in production a start checkpoints it with
+``TRUNCATE`` and is refused when the disk lacks room for it plus ``SQLITE_MIN_FREE_MB``.
 
 The schema is the Alembic revisions under ``migrations/`` (:func:`upgrade`, run by ``sop-portal
 db upgrade``); :func:`revision` writes the next one from what the models changed. A database of
@@ -14,6 +16,7 @@ revision, whose schema it has, and upgraded from there.
 from __future__ import annotations
 
 import logging
+import shutil
 import tempfile
 from dataclasses import dataclass
 from functools import cache
@@ -33,6 +36,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import ServiceUnavailable
 
+from gate.config import ConfigError, is_production
 from gate.errors import handle_http_error
 from gate.exceptions import GateError
 from gate.models import Base
@@ -52,6 +56,15 @@ LEGACY_TABLES = frozenset({
 """Every table the previous release created (revision :data:`BASELINE`)."""
 
 _EXTENSION = "sop_db"
+WAL_SIZE_LIMIT = 4 * 1024 * 1024
+"""Bytes a SQLite write-ahead log is cut back to after each checkpoint (``journal_size_limit``)."""
+WAL_AUTOCHECKPOINT_PAGES = 1000
+"""Pages in the write-ahead log that make SQLite checkpoint it after a commit."""
+DEFAULT_MIN_FREE_MB = 64
+"""Megabytes a production SQLite database needs free on its disk at start-up, beyond the
+write-ahead log's bound (``SQLITE_MIN_FREE_MB``)."""
+DRIVER_EXTRAS = {"postgresql": "postgres"}
+"""Database backends whose driver comes with an extra of the sop-portal package."""
 
 
 @dataclass
@@ -69,6 +82,9 @@ def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
+        # Bound the write-ahead log: checkpoint every N pages, cut the file back afterwards.
+        cursor.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES}")
+        cursor.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
         cursor.close()
 
     return on_connect
@@ -85,7 +101,43 @@ def make_engine(url: str, busy_timeout_ms: int = 5000) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_ms))
         return engine
-    return create_engine(parsed, pool_pre_ping=True)
+    try:
+        return create_engine(parsed, pool_pre_ping=True)
+    except ImportError as exc:
+        backend = parsed.get_backend_name()
+        extra = DRIVER_EXTRAS.get(backend)
+        hint = f"pip install 'sop-portal[{extra}]'" if extra else "install its driver"
+        raise ConfigError(
+            f"DATABASE_URL names {backend}, but its driver is not installed "
+            f"({exc.name or exc}): {hint}"
+        ) from None
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite ``url``; None for another backend or an in-memory database."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(str(parsed.database))
+
+
+def check_free_space(path: Path, min_free_mb: int) -> None:
+    """Refuse to start when the disk of ``path`` lacks room for the write-ahead log plus
+    ``min_free_mb`` megabytes (a full disk turns every sign-in into a 503)."""
+    free = shutil.disk_usage(path.parent).free
+    needed = WAL_SIZE_LIMIT + min_free_mb * 1024 * 1024
+    if free < needed:
+        raise ConfigError(
+            f"the disk holding {path} has {free // (1024 * 1024)} MB free; SQLite needs at "
+            f"least {needed // (1024 * 1024)} MB (SQLITE_MIN_FREE_MB={min_free_mb} plus the "
+            "write-ahead log): free some space, or move to PostgreSQL"
+        )
+
+
+def checkpoint(engine: Engine) -> None:
+    """Copy SQLite's write-ahead log into the database and truncate it to zero bytes."""
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def database(app: Flask | None = None) -> Database:
@@ -285,7 +337,14 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("DATABASE_BUSY_TIMEOUT_MS", 5000)
     app.config.setdefault("DATABASE_RETRY_AFTER", 2)
     app.config.setdefault("DATABASE_AUTO_UPGRADE", bool(app.testing))
+    app.config.setdefault("SQLITE_MIN_FREE_MB", DEFAULT_MIN_FREE_MB)
+    path = sqlite_path(app.config["DATABASE_URL"])
+    if path is not None and is_production(app.config):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        check_free_space(path, int(app.config["SQLITE_MIN_FREE_MB"]))
     engine = make_engine(app.config["DATABASE_URL"], int(app.config["DATABASE_BUSY_TIMEOUT_MS"]))
+    if path is not None and is_production(app.config) and path.exists():
+        checkpoint(engine)
     app.extensions[_EXTENSION] = Database(
         engine=engine, sessions=sessionmaker(engine, expire_on_commit=False)
     )

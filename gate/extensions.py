@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import time
 
 from flask import Flask, Response, request
@@ -14,6 +15,8 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
+
+from gate.config import ConfigError
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -56,6 +59,9 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     if str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith(("redis", "rediss")):
+        if importlib.util.find_spec("redis") is None:
+            raise ConfigError("RATELIMIT_STORAGE_URI names Redis, but its driver is not "
+                              "installed: pip install 'sop-portal[redis]'")
         timeout = float(app.config.get("RATELIMIT_STORAGE_TIMEOUT", 0.5))
         app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {
             "socket_timeout": timeout, "socket_connect_timeout": timeout})

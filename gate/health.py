@@ -1,4 +1,5 @@
-"""``/healthz`` checks beyond the database: the rate limiter's storage and the mail queue.
+"""``/healthz`` checks beyond the database: the rate limiter's storage, the mail queue and the
+free space of a production SQLite database's disk.
 
 Each check raises :class:`Unhealthy` naming what is wrong; ``/healthz`` lists every failing
 check with a 503, so a load balancer or a monitor notices a stopped Redis or a mail queue
@@ -12,7 +13,8 @@ from datetime import timedelta
 from flask import Flask, current_app
 from sqlalchemy import func, select
 
-from gate.db import get_session
+from gate.config import ConfigError, is_production
+from gate.db import check_free_space, get_session, sqlite_path
 from gate.extensions import limiter
 from gate.models import MailMessage, utcnow
 
@@ -34,6 +36,17 @@ def limiter_storage() -> None:
         raise Unhealthy(f"rate-limit storage unreachable ({type(exc).__name__})") from None
     if not alive:
         raise Unhealthy("rate-limit storage unreachable (limits are kept per process)")
+
+
+def sqlite_disk() -> None:
+    """Production SQLite: its disk still has the room a start needs (``SQLITE_MIN_FREE_MB``)."""
+    path = sqlite_path(str(current_app.config.get("DATABASE_URL", "")))
+    if path is None or not is_production(current_app.config):
+        return
+    try:
+        check_free_space(path, int(current_app.config["SQLITE_MIN_FREE_MB"]))
+    except ConfigError as exc:
+        raise Unhealthy(str(exc)) from None
 
 
 def mail_queue() -> None:

@@ -12,7 +12,8 @@ import hashlib
 import json
 import re
 from pathlib import Path
-from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
 
 # An executable inline script: no src attribute, and no JSON or template type.
 _SCRIPT = re.compile(r"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.S | re.I)
@@ -31,7 +32,7 @@ def inline_script_hashes(html: str) -> set[str]:
     return hashes
 
 
-def on_post_build(config: Any, **_: Any) -> None:
+def on_post_build(*, config: MkDocsConfig) -> None:
     """Scan the built HTML and write ``.csp.json``."""
     site = Path(config["site_dir"])
     hashes: set[str] = set()

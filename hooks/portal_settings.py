@@ -33,10 +33,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from inspect import signature
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import Files
+from mkdocs.structure.pages import Page
 
 from calculators import (
     DEFAULT_ACCOUNT_TYPES_FILE,
@@ -307,12 +309,14 @@ def expand(markdown: str, settings: PortalSettings, used: list[str]) -> str:
             fence = opening.group(1)
             out.append(line)
             continue
+        alone = line.strip()
+
+        def replace(m: re.Match[str], alone: str = alone) -> str:
+            return render(m.group("kind"), m.group("body"), settings,
+                          alone=alone == m.group(0), used=used)
+
         try:
-            expanded = MARKER.sub(
-                lambda m, line=line: render(m.group("kind"), m.group("body"), settings,
-                                            alone=line.strip() == m.group(0), used=used),
-                line,
-            )
+            expanded = MARKER.sub(replace, line)
         except SettingMarkerError as exc:
             raise SettingMarkerError(f"line {number}: {exc}") from None
         if OPENING.search(expanded):
@@ -327,7 +331,7 @@ def expand(markdown: str, settings: PortalSettings, used: list[str]) -> str:
 _state: dict[str, PortalSettings] = {}
 
 
-def on_config(config: Any, **_: Any) -> Any:
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
     """Read the settings once per build; a bad one fails the build."""
     try:
         _state["settings"] = read_settings()
@@ -336,7 +340,7 @@ def on_config(config: Any, **_: Any) -> Any:
     return config
 
 
-def on_page_markdown(markdown: str, *, page: Any, config: Any, files: Any) -> str:
+def on_page_markdown(markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
     """Fill in the page's setting markers and list the settings it uses for the footer."""
     if "[[setting" not in markdown:
         return markdown

@@ -32,7 +32,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import Files
+from mkdocs.structure.pages import Page
 
 RUN = 8
 """A copied passage is this many consecutive words, or more."""
@@ -222,14 +225,14 @@ def restricted_dir(config: Any) -> Path:
     return base / (os.environ.get("RESTRICTED_DIR") or "restricted")
 
 
-def on_config(config: Any, **_: Any) -> Any:
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
     """Load the catalogue and index the source documents once per build."""
     catalogue = load_catalogue(sources_dir(config))
     _state.update(catalogue=catalogue, index=seed_index(catalogue), copies=[])
     return config
 
 
-def on_pre_build(config: Any, **_: Any) -> None:
+def on_pre_build(*, config: MkDocsConfig) -> None:
     """Check the restricted pages: their ``sources:`` and the copy check, from disk."""
     folder = restricted_dir(config)
     if not folder.is_dir():
@@ -251,7 +254,7 @@ def on_pre_build(config: Any, **_: Any) -> None:
         raise PluginError("sources: " + "; ".join(problems))
 
 
-def on_page_markdown(markdown: str, *, page: Any, config: Any, files: Any) -> str:
+def on_page_markdown(markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
     """Resolve the page's ``sources:`` for the footer; a wrong entry fails the build."""
     if "sources" in page.meta:
         try:
@@ -262,7 +265,8 @@ def on_page_markdown(markdown: str, *, page: Any, config: Any, files: Any) -> st
     return markdown
 
 
-def on_page_content(html_fragment: str, *, page: Any, config: Any, files: Any) -> str:
+def on_page_content(html_fragment: str, *, page: Page, config: MkDocsConfig, files: Files
+                    ) -> str:
     """The copy check on what the reader of a public page sees."""
     name = f"{Path(config['docs_dir']).name}/{page.file.src_uri}"
     text = f"{page.title or ''} . {html_text(html_fragment)}"
@@ -271,7 +275,7 @@ def on_page_content(html_fragment: str, *, page: Any, config: Any, files: Any) -
     return html_fragment
 
 
-def on_post_build(config: Any, **_: Any) -> None:
+def on_post_build(*, config: MkDocsConfig) -> None:
     """Fail the build, listing every copied passage, when any page copies a source."""
     copies = _state.get("copies") or []
     if copies:

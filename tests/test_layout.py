@@ -76,4 +76,4 @@ def test_healthz_runs_the_checks_create_app_hands_over(app):
 
     assert not hasattr(site, "health_checks"), "no module-level registry"
     assert app.extensions[site.HEALTH_CHECKS] == (
-        db.check_database, health.limiter_storage, health.mail_queue)
+        db.check_database, health.limiter_storage, health.mail_queue, health.sqlite_disk)

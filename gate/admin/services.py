@@ -23,7 +23,7 @@ from typing import Any, Protocol
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from gate import audit, mail
+from gate import audit, erasure, mail
 from gate.accounts import services as accounts
 from gate.accounts.services import AccountError
 from gate.models import (
@@ -276,6 +276,7 @@ def delete_user(db: Session, user: User, actor: Actor | None) -> None:
         raise AccountError("you cannot delete yourself")
     if is_deleted(user):
         raise AccountError("this user is already deleted")
+    erasure.erase_traces(db, user)  # audit trail, mail queue, access requests
     user.email = f"deleted-{user.id}-{_digest(user.email)}@{DELETED_DOMAIN}"
     user.name = ""
     user.password_hash = None

@@ -187,3 +187,73 @@ def test_json_bodies_count_against_the_same_limits(app, client, client_user, pat
     body = {"email": "alice@example.com", "password": "wrong password!"}
     statuses = [client.post(path, json=body, headers=headers).status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
+
+
+@pytest.mark.parametrize(
+    ("settings", "workers", "argv_workers", "threads"),
+    [
+        ({}, None, "1", "8"),  # memory:// and WEB_CONCURRENCY=2: one process, 8 threads
+        ({}, 3, "1", "12"),  # several workers asked for: threads of one process instead
+        ({"RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1"}, 3, "3", None),
+        ({"RATELIMIT_ENABLED": False}, None, "2", None),
+    ],
+)
+def test_serve_keeps_in_memory_limits_in_one_process(app_config, monkeypatch, settings,
+                                                     workers, argv_workers, threads):
+    """With the limits counted in memory, ``serve`` runs one gunicorn process (gthread)."""
+    from click.testing import CliRunner
+    from flask.cli import ScriptInfo
+
+    from gate import cli
+
+    started: list[list[str]] = []
+    monkeypatch.setattr(cli, "start_detached", lambda argv: None)
+    monkeypatch.setattr(cli.os, "execv", lambda _exe, argv: started.append(list(argv)))
+    app = create_app({**app_config, **settings})
+    args = ["serve"] + (["--workers", str(workers)] if workers else [])
+    result = CliRunner().invoke(cli.main, args, obj=ScriptInfo(create_app=lambda: app))
+    assert result.exit_code == 0, result.output
+    argv = started[0]
+    assert argv[argv.index("--workers") + 1] == argv_workers
+    if threads is None:
+        assert "--threads" not in argv
+    else:
+        assert argv[argv.index("--threads") + 1] == threads
+        assert argv[argv.index("--worker-class") + 1] == "gthread"
+    assert ("warning" in result.output) == (workers is not None and threads is not None)
+
+
+@pytest.mark.slow
+def test_limits_hold_exactly_under_sop_portal_serve(tmp_path, site_dir):
+    """N+1 wrong passwords from one address against a limit of N: exactly one 429, and the
+    owner, from another address, still signs in (a real gunicorn, memory:// storage)."""
+    from tests import servers
+    from tests.conftest import CHEAP_HASHING
+
+    limit = 6
+    env = servers.sop_env({
+        "SOP_PORTAL_INSTANCE": str(tmp_path / "instance"), "SITE_DIR": str(site_dir),
+        "MEMBERS_SITE_DIR": str(site_dir.parent / "members-site"),
+        "OUTBOX_DIR": str(tmp_path / "outbox"), "TRUSTED_PROXIES": "1",
+        "LOGIN_LIMIT_PER_IP": f"{limit}/hour", "LOGIN_FAILURES_PER_ACCOUNT": "100/hour",
+        **{name: str(value) for name, value in CHEAP_HASHING.items()}})
+    servers.run_cli(env, "db", "upgrade")
+    app = servers.portal_app(env)
+    with app.app_context():
+        from gate.accounts import passwords
+        from gate.accounts import services as accounts
+        from gate.db import get_session
+
+        session = get_session()
+        account = accounts.ensure_account(session, "Owner Ltd", "eft")
+        user = accounts.create_user(session, "owner@example.com", "client", account=account)
+        user.password_hash = passwords.hash_password(TEST_PASSWORD, app.config)
+        session.commit()
+    with servers.gunicorn(env, log_dir=tmp_path, workers=2) as gate:
+        attacker = servers.HttpClient(gate.url, headers={"X-Forwarded-For": "203.0.113.9"})
+        statuses = [attacker.sign_in("owner@example.com", f"wrong guess {n}").status
+                    for n in range(limit + 1)]
+        owner = servers.HttpClient(gate.url, headers={"X-Forwarded-For": "198.51.100.7"})
+        owner_status = owner.sign_in("owner@example.com", TEST_PASSWORD).status
+    assert statuses == [200] * limit + [429]
+    assert owner_status in (302, 303)

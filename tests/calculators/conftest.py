@@ -1,8 +1,4 @@
-"""Fixtures for the calculators: the engine's settings, and one app for the API and CLI.
-
-The API is stateless, so one app per session serves every API and CLI test (Hypothesis runs
-hundreds of requests through it); it needs no built site.
-"""
+"""Fixtures for the calculators engine: currency, calendar, account types, date helpers."""
 
 from __future__ import annotations
 
@@ -20,7 +16,6 @@ from calculators import (
     currency,
     parse_account_types,
 )
-from tests.conftest import gate_config
 
 ROOT = Path(__file__).resolve().parents[2]
 TZ = ZoneInfo("Africa/Johannesburg")
@@ -49,26 +44,3 @@ def za() -> BusinessCalendar:
 @pytest.fixture(scope="session")
 def account_types() -> dict[str, AccountType]:
     return parse_account_types(DEFAULT_ACCOUNT_TYPES_FILE.read_text(encoding="utf-8"))
-
-
-@pytest.fixture(scope="session")
-def calc_app(tmp_path_factory: pytest.TempPathFactory):
-    """One gate app for the API and CLI tests (no built site needed)."""
-    from gate import create_app
-
-    base = tmp_path_factory.mktemp("calc-app")
-    (base / "site").mkdir()
-    app = create_app(gate_config(base, base / "site", RATELIMIT_ENABLED=False))
-    return app
-
-
-@pytest.fixture(scope="session")
-def api(calc_app):
-    """A test client for the calculators API."""
-    return calc_app.test_client()
-
-
-@pytest.fixture
-def calc_runner(calc_app):
-    """A CLI runner on the session app."""
-    return calc_app.test_cli_runner()

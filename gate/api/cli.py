@@ -15,28 +15,22 @@ from typing import Any, TypeVar
 
 import click
 
-from calculators import (
-    CalculatorError,
-    DueDateResult,
-    FeeChange,
-    Proration,
-    SettingsError,
-    display_amount,
-)
+from calculators.billing import DueDateResult
 from calculators.dates import human_date, human_datetime, human_month
-from calculators.terms import percent_text
-from gate.calc_service import (
+from calculators.errors import CalculatorError, SettingsError
+from calculators.money import display_amount
+from calculators.proration import FeeChange, Proration
+from calculators.requests import (
     DUE_DATE_FIELDS,
     PRORATE_CHANGE_FIELDS,
     PRORATE_FIELDS,
-    CalculatorSettings,
-    api_json,
-    calculator_settings,
     run_due_date,
     run_prorate,
     run_prorate_change,
-    settings_from_environ,
 )
+from calculators.settings import CalculatorSettings
+from calculators.terms import percent_text
+from gate.api.services import api_json, calculator_settings, settings_from_environ
 from gate.config import ConfigError
 from gate.console import fail
 

@@ -238,7 +238,7 @@ def test_settings_come_from_the_environment():
     zar = hook.build_settings({"BILLING_CURRENCY": "ZAR"})
     assert hook.expand_markers(
         "[[calc prorate monthly_fee=2000 go_live=2026-01-07 show=credit]]", zar) == "R387.10"
-    with pytest.raises(hook.ConfigError):
+    with pytest.raises(hook.SettingsError):
         hook.build_settings({"BILLING_CURRENCY": "XYZ"})
 
 
@@ -282,3 +282,21 @@ def test_the_built_site_shows_engine_figures_and_widgets(site_dir):
     for page in site_dir.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
         assert "[[calc" not in text and "[[widget" not in text, page
+
+
+def test_widget_html_lives_in_templates_under_overrides():
+    folder = ROOT / "overrides" / "partials" / "calculators"
+    for name in ("widget", "fields", "proration", "due-date", "fee-change"):
+        assert (folder / f"{name}.html").is_file()
+    for module in ("calc_markers", "calc_syntax", "calc_tables", "calc_widgets"):
+        source = (ROOT / "hooks" / f"{module}.py").read_text(encoding="utf-8")
+        assert "<div" not in source and "<input" not in source, module
+
+
+def test_widget_templates_escape_the_account_type_labels(tmp_path):
+    path = tmp_path / "types.toml"
+    path.write_text('[a_b]\nlabel = "Cash & <card>"\ninvoicing = "weekly"\nweekday = "monday"\n'
+                    'time = "09:00"\nroll = "following"\nterms = "net 7"\n')
+    settings = hook.build_settings({"ACCOUNT_TYPES_FILE": str(path)})
+    text = expand("[[widget due-date]]", settings)
+    assert '<option value="a_b">Cash &amp; &lt;card&gt;</option>' in text

@@ -1,6 +1,6 @@
 """The calculators API: ``/api/v1`` (GET only, query parameters, JSON answers).
 
-Views stay thin: check the query string, hand the parameters to :mod:`gate.calc_service`,
+Views stay thin: check the query string, hand the parameters to :mod:`calculators.requests`,
 return the engine's result as JSON. Every bad input is a 400 with the DESIGN.md error shape
 naming the parameter; an over-long query string is a 414.
 """
@@ -12,23 +12,21 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, request
 
-from calculators import CalculatorError, SettingsError
-from gate import calc_cli
-from gate.calc_service import (
+from calculators.errors import CalculatorError, SettingsError
+from calculators.requests import (
     DUE_DATE_FIELDS,
-    EXTENSION,
     PRORATE_CHANGE_FIELDS,
     PRORATE_FIELDS,
     account_types_body,
-    api_json,
-    calculator_settings,
     run_due_date,
     run_prorate,
     run_prorate_change,
-    settings_from_config,
 )
+from calculators.settings import CalculatorSettings
+from gate.api import cli
+from gate.api.openapi import openapi_document
+from gate.api.services import EXTENSION, api_json, calculator_settings, settings_from_config
 from gate.errors import json_error
-from gate.openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -65,6 +63,10 @@ def query_params(allowed: Collection[str]) -> dict[str, str]:
     return {name: args[name] for name in args}
 
 
+def _settings() -> CalculatorSettings:
+    return calculator_settings(current_app)
+
+
 @bp.before_request
 def _check_query_length() -> Response | None:
     limit = int(current_app.config.get("MAX_QUERY_STRING") or 2048)
@@ -96,33 +98,33 @@ def _answer(allowed: Collection[str], compute: Callable[[dict[str, str]], dict[s
 def prorate_go_live() -> Response:
     """Go-live proration: ``monthly_fee``, ``go_live``, optional ``method``."""
     return _answer(PRORATE_FIELDS,
-                   lambda params: run_prorate(params, calculator_settings()).as_dict())
+                   lambda params: run_prorate(params, _settings()).as_dict())
 
 
 @bp.get("/prorate/change")
 def prorate_change() -> Response:
     """A fee change or cancellation mid-month: ``old_fee``, ``new_fee``, ``change_date``."""
     return _answer(PRORATE_CHANGE_FIELDS,
-                   lambda params: run_prorate_change(params, calculator_settings()).as_dict())
+                   lambda params: run_prorate_change(params, _settings()).as_dict())
 
 
 @bp.get("/due-date")
 def due_date() -> Response:
     """Billing run or close, invoice date and due date for a sign-off or an invoice date."""
     return _answer(DUE_DATE_FIELDS,
-                   lambda params: run_due_date(params, calculator_settings()).as_dict())
+                   lambda params: run_due_date(params, _settings()).as_dict())
 
 
 @bp.get("/account-types")
 def account_types() -> Response:
     """The account types file, as the API understands it."""
-    return _answer((), lambda _params: account_types_body(calculator_settings()))
+    return _answer((), lambda _params: account_types_body(_settings()))
 
 
 @bp.get("/openapi.json")
 def openapi() -> Response:
     """The OpenAPI 3 document of this API."""
-    settings = calculator_settings()
+    settings = _settings()
     return _answer((), lambda _params: openapi_document(
         list(settings.account_types()), settings.currency.code))
 
@@ -138,4 +140,4 @@ def init_app(app: Flask) -> None:
     """Check the calculator settings, register the API blueprint and the CLI commands."""
     app.extensions[EXTENSION] = settings_from_config(app.config)
     app.register_blueprint(bp)
-    calc_cli.init_app(app)
+    cli.init_app(app)
