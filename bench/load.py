@@ -84,7 +84,9 @@ class Limits:
 
 def create_users(env: dict[str, str], count: int) -> list[tuple[str, str]]:
     """``count`` client users with production-cost password hashes, straight in the database."""
-    from gate import accounts, create_app, passwords
+    from gate import create_app
+    from gate.accounts import passwords
+    from gate.accounts import services as accounts
     from gate.db import get_session, upgrade
 
     config = {"INSTANCE_PATH": env["SOP_PORTAL_INSTANCE"],

@@ -36,21 +36,38 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config[name] = str(portal_config.resolve_path(str(app.config[name])))
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from gate import errors, security, site
+    from gate import (
+        admin,
+        admin_cli,
+        backup,
+        db,
+        deploy_cli,
+        errors,
+        extensions,
+        health,
+        mail,
+        members,
+        newsletter,
+        prune_cli,
+        security,
+        site,
+    )
+    from gate.accounts import cli as accounts_cli
+    from gate.accounts import routes as accounts_routes
+    from gate.accounts import routes_reader, sessions, twofactor
+    from gate.api import routes as api
 
-    security.init_app(app)
-    errors.init_app(app)
-    # Parts: each concern registers its blueprint, CLI commands and hooks here, one line each.
-    from gate import accounts_app; accounts_app.init_app(app)  # noqa: E702, I001 - first: others use it
-    from gate import deploy_cli; deploy_cli.init_app(app)  # noqa: E702, I001
-    from gate import newsletter; newsletter.init_app(app)  # noqa: E702, I001
-    from gate import members; members.init_app(app)  # noqa: E702, I001
-    from gate.api import routes as api; api.init_app(app)  # noqa: E702, I001
-    from gate import health; health.init_app(app)  # noqa: E702, I001
-    from gate import backup; backup.init_app(app)  # noqa: E702, I001
-    from gate import admin; admin.init_app(app)  # noqa: E702, I001
-    from gate import prune_cli; prune_cli.init_app(app)  # noqa: E702, I001
-    # (end of parts)
+    # Shared infrastructure first: every part uses the headers, errors, database, mail and
+    # ``current_user``.
+    for infrastructure in (security, errors, extensions, db, sessions, mail):
+        infrastructure.init_app(app)
+    # The parts: each registers its blueprint, its commands and its hooks.
+    for blueprint in (accounts_routes.bp, routes_reader.bp, twofactor.bp):
+        app.register_blueprint(blueprint)
+    app.cli.add_command(accounts_cli.requests_cli)
+    for part in (admin_cli, deploy_cli, newsletter, members, api, backup, admin, prune_cli):
+        part.init_app(app)
     # Blueprints with their own URL prefixes come first; the public site catches the rest.
-    app.register_blueprint(site.bp)
+    site.init_app(app, health_checks=(db.check_database, health.limiter_storage,
+                                      health.mail_queue, health.sqlite_disk))
     return app

@@ -18,9 +18,10 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from gate import accounts, audit, mail
+from gate import audit, mail
 from gate import db as database
-from gate.accounts import AccountError
+from gate.accounts import services as accounts
+from gate.accounts.services import AccountError
 from gate.config import resolve_path
 from gate.db import get_session
 from gate.models import User

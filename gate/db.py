@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import ServiceUnavailable
 
 from gate.config import ConfigError, is_production
+from gate.errors import handle_http_error
 from gate.exceptions import GateError
 from gate.extensions import login_manager
 from gate.models import Base
@@ -271,8 +272,6 @@ def is_lock_error(exc: OperationalError) -> bool:
 
 def handle_operational_error(exc: OperationalError) -> Response:
     """A locked or unreachable database answers 503 with ``Retry-After``, never a traceback."""
-    from gate.errors import handle_http_error
-
     reason = "locked" if is_lock_error(exc) else "unavailable"
     # Only the driver's short message: the statement and its parameters may carry secrets.
     log.warning("database %s: %s", reason, type(getattr(exc, "orig", exc)).__name__)
@@ -289,9 +288,7 @@ def handle_operational_error(exc: OperationalError) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    """Create the engine, close sessions at teardown, add the health check and error handler."""
-    from gate import site
-
+    """Create the engine, close sessions at teardown, add the error handler."""
     path = sqlite_path(app.config["DATABASE_URL"])
     if path is not None and is_production(app.config):
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -304,7 +301,5 @@ def init_app(app: Flask) -> None:
     )
     app.teardown_appcontext(_close_session)
     app.register_error_handler(OperationalError, handle_operational_error)
-    if check_database not in site.health_checks:
-        site.health_checks.append(check_database)
     if app.config["DATABASE_AUTO_UPGRADE"]:
         upgrade(app)

@@ -16,8 +16,10 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from gate import accounts, audit, passwords
+from gate import audit
 from gate import db as database
+from gate.accounts import passwords
+from gate.accounts import services as accounts
 from gate.config import is_production, resolve_path
 from gate.db import get_session
 from gate.models import User

@@ -1,6 +1,6 @@
 """Flask extensions shared by every part of the gate, created once and bound in ``create_app``.
 
-- ``login_manager``: Flask-Login; the user loader lives in :mod:`gate.sessions`.
+- ``login_manager``: Flask-Login; the user loader lives in :mod:`gate.accounts.sessions`.
 - ``csrf``: Flask-WTF's CSRF protection for every form POST (a missing or bad token is a 400).
 - ``limiter``: Flask-Limiter; no default limits, each view declares its own from configuration.
 """

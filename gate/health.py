@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask, current_app
+from flask import current_app
 from sqlalchemy import func, select
 
+from gate.config import ConfigError, is_production
+from gate.db import check_free_space, get_session, sqlite_path
+from gate.extensions import limiter
 from gate.models import MailMessage, utcnow
-
-"""Seconds a queued message may wait before ``/healthz`` reports the mail queue."""
 
 
 class Unhealthy(RuntimeError):
@@ -24,8 +25,6 @@ class Unhealthy(RuntimeError):
 
 def limiter_storage() -> None:
     """The rate limiter's shared storage (Redis) answers; the memory store always does."""
-    from gate.extensions import limiter
-
     if not current_app.config.get("RATELIMIT_ENABLED", True):
         return
     try:
@@ -38,9 +37,6 @@ def limiter_storage() -> None:
 
 def sqlite_disk() -> None:
     """Production SQLite: its disk still has the room a start needs (``SQLITE_MIN_FREE_MB``)."""
-    from gate.config import ConfigError, is_production
-    from gate.db import check_free_space, sqlite_path
-
     path = sqlite_path(str(current_app.config.get("DATABASE_URL", "")))
     if path is None or not is_production(current_app.config):
         return
@@ -52,8 +48,6 @@ def sqlite_disk() -> None:
 
 def mail_queue() -> None:
     """No queued message is older than ``MAIL_QUEUE_MAX_AGE`` seconds (a worker sends them)."""
-    from gate.db import get_session
-
     limit = int(current_app.config["MAIL_QUEUE_MAX_AGE"])
     oldest = get_session().scalar(
         select(func.min(MailMessage.created_at)).where(MailMessage.status == "queued")
@@ -63,11 +57,3 @@ def mail_queue() -> None:
         raise Unhealthy(f"the oldest queued mail waits for {age} s (more than {limit} s): "
                         "is `sop-portal mail worker` running and SMTP reachable?")
 
-
-def init_app(app: Flask) -> None:
-    """Add the checks to ``/healthz`` (once per process)."""
-    from gate import site
-
-    for check in (limiter_storage, mail_queue, sqlite_disk):
-        if check not in site.health_checks:
-            site.health_checks.append(check)

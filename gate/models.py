@@ -83,7 +83,8 @@ class ClientAccount(Base):
 class User(Base):
     """A person who signs in: staff, a client user, or a newsletter subscriber.
 
-    ``email`` is stored normalised (see :func:`gate.accounts.normalise_email`), so the unique
+    ``email`` is stored normalised (see
+    :func:`gate.accounts.services.normalise_email`), so the unique
     constraint is case-insensitive. Flask-Login identifies a signed-in user by the random id of
     their :class:`LoginSession` (an alternative id), never by the primary key.
     """
@@ -255,7 +256,7 @@ class AccessRequest(Base):
 
 
 class TotpCredential(Base):
-    """A user's authenticator app (two-factor sign-in, :mod:`gate.twofactor`)."""
+    """A user's authenticator app (two-factor sign-in, :mod:`gate.accounts.twofactor`)."""
 
     __tablename__ = "totp_credentials"
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,19 +7,31 @@ same types, cache headers and 404 page.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from pathlib import Path, PurePosixPath
 
-from flask import Blueprint, Response, abort, current_app, jsonify, redirect, request, send_file
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    request,
+    send_file,
+)
 
 from gate.config import resolve_path
+from gate.health import Unhealthy
 
 bp = Blueprint("site", __name__)
 
 # Material's bundles carry a content hash in their names: cache them for a year.
 _HASHED_ASSET = re.compile(r"\.[0-9a-f]{8,}\.min\.(?:js|css)$")
 
-health_checks: list = []
-"""Callables ``() -> None`` that raise when a dependency (the database) is unusable."""
+HEALTH_CHECKS = "sop_health_checks"
+"""``app.extensions`` key of the checks ``/healthz`` runs (see :func:`init_app`)."""
 
 
 def site_dir() -> Path:
@@ -66,10 +78,8 @@ def not_found_page() -> Response:
 @bp.get("/healthz")
 def healthz() -> Response:
     """Every dependency (database, rate-limit storage, mail queue): 200, else 503 naming each."""
-    from gate.health import Unhealthy
-
     problems = []
-    for check in health_checks:
+    for check in current_app.extensions[HEALTH_CHECKS]:
         name = getattr(check, "__name__", "check")
         try:
             check()
@@ -101,3 +111,13 @@ def public_file(path: str) -> Response:
     response.headers.pop("Content-Disposition", None)
     response.headers["Cache-Control"] = cache_control(path)
     return response
+
+
+def init_app(app: Flask, health_checks: Sequence[Callable[[], None]]) -> None:
+    """Serve the public site (last: it catches every other path) and ``/healthz``.
+
+    ``health_checks`` are callables that raise when a dependency is unusable
+    (:class:`~gate.health.Unhealthy` names the problem); ``/healthz`` runs them in order.
+    """
+    app.extensions[HEALTH_CHECKS] = tuple(health_checks)
+    app.register_blueprint(bp)

@@ -74,30 +74,39 @@ def members_dir(built) -> Path:
     return built.members_dir
 
 
+def gate_config(base: Path, site_dir: Path, members_dir: Path | None = None,
+                restricted_dir: Path = ROOT / "restricted", **extra) -> dict:
+    """The one test configuration of the gate: instance, database and outbox under ``base``.
+
+    Cheap argon2id and mail delivered before the request returns; ``extra`` overrides.
+    """
+    return {
+        "TESTING": True,
+        "INSTANCE_PATH": str(base / "instance"),
+        "DATABASE_URL": f"sqlite:///{base / 'instance' / 'test.sqlite3'}",
+        "OUTBOX_DIR": str(base / "outbox"),
+        "SITE_DIR": str(site_dir),
+        "MEMBERS_SITE_DIR": str(members_dir or site_dir.parent / "members-site"),
+        "RESTRICTED_DIR": str(restricted_dir),
+        "MKDOCS_CONFIG": str(ROOT / "mkdocs.yml"),
+        "MEMBERS_MKDOCS_CONFIG": str(ROOT / "mkdocs.members.yml"),
+        "SECRET_KEY": "test-secret-key-0123456789abcdef0123456789",
+        **CHEAP_HASHING,
+        "MAIL_DELIVERY": "inline",
+        **extra,
+    }
+
+
 @pytest.fixture
 def app_config(tmp_path: Path, site_dir: Path, request: pytest.FixtureRequest) -> dict:
     """The test configuration: a fresh instance folder, the session's built site.
 
     The database is SQLite, or each of SQLite and PostgreSQL for a test using ``db_url``.
     """
-    database_url = f"sqlite:///{tmp_path / 'instance' / 'test.sqlite3'}"
+    config = gate_config(tmp_path, site_dir)
     if "db_url" in request.fixturenames:
-        database_url = request.getfixturevalue("db_url")
-    return {
-        "TESTING": True,
-        "INSTANCE_PATH": str(tmp_path / "instance"),
-        "DATABASE_URL": database_url,
-        "OUTBOX_DIR": str(tmp_path / "outbox"),
-        "SITE_DIR": str(site_dir),
-        "MEMBERS_SITE_DIR": str(site_dir.parent / "members-site"),
-        "RESTRICTED_DIR": str(ROOT / "restricted"),
-        "MKDOCS_CONFIG": str(ROOT / "mkdocs.yml"),
-        "MEMBERS_MKDOCS_CONFIG": str(ROOT / "mkdocs.members.yml"),
-        "SECRET_KEY": "test-secret-key-0123456789abcdef0123456789",
-        # Accounts part: cheap argon2id, mail delivered before the request returns.
-        **CHEAP_HASHING,
-        "MAIL_DELIVERY": "inline",
-    }
+        config["DATABASE_URL"] = request.getfixturevalue("db_url")
+    return config
 
 
 class BufferedClient(FlaskClient):
@@ -130,7 +139,7 @@ def runner(app):
     return app.test_cli_runner()
 
 
-# ---- accounts and sign-in (gate.accounts, gate.auth) ----
+# ---- accounts and sign-in (gate.accounts, gate.accounts.routes) ----
 
 
 def form_csrf_token(client, path: str) -> str:
@@ -146,7 +155,8 @@ def make_user(app):
     """``make_user(email, role="client", password=None, audiences=(), account=None,
     account_type="eft") -> User``: a committed user (clients get an account, default
     "Test Client", and its grants; ``audiences`` are extra grants, taken as given)."""
-    from gate import accounts, passwords
+    from gate.accounts import passwords
+    from gate.accounts import services as accounts
     from gate.db import get_session
 
     def make(email, role="client", password=None, audiences=(), account=None,
@@ -184,7 +194,7 @@ def login(app):
 @pytest.fixture
 def login_as(app):
     """``login_as(client, user)``: a signed-in session without the form (quick)."""
-    from gate import sessions
+    from gate.accounts import sessions
     from gate.db import get_session
     from gate.models import User
 

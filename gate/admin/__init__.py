@@ -11,6 +11,7 @@ from flask import Blueprint, Flask, Response, abort, current_app, redirect, requ
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from gate.accounts import sessions, twofactor
 from gate.extensions import csrf
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
@@ -19,8 +20,6 @@ bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="template
 @bp.before_request
 def staff_only() -> ResponseReturnValue | None:
     """Anonymous: sign in; signed in but not staff: 403; POST: a valid CSRF token."""
-    from gate import sessions, twofactor
-
     if not current_user.is_authenticated:
         return sessions.unauthorized()
     if not current_user.is_staff:

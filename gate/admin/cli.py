@@ -10,7 +10,7 @@ import click
 from flask import Flask
 
 from gate import mail
-from gate.accounts import AccountError
+from gate.accounts.services import AccountError
 from gate.admin import services
 from gate.admin_cli import users_cli
 from gate.db import get_session
@@ -38,7 +38,7 @@ def users_edit(email: str, new_email: str | None, name: str | None, role: str | 
     """
     db = get_session()
     try:
-        from gate import accounts
+        from gate.accounts import services as accounts
 
         user = accounts.require_user(db, email)
         changes = services.edit_user(db, user, None, email=new_email, name=name, role=role,
@@ -57,7 +57,7 @@ def users_delete(email: str) -> None:
     trail keeps their id (`users restore EMAIL` brings them back)."""
     db = get_session()
     try:
-        from gate import accounts
+        from gate.accounts import services as accounts
 
         user = accounts.require_user(db, email)
         user_id = user.id

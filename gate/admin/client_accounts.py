@@ -1,7 +1,8 @@
 """The rules for client accounts: rename (the slug stays) and change the account type.
 
 Called by the staff pages like :mod:`gate.admin.services`: it changes the account, writes one
-audit event naming who did it, and raises :class:`~gate.accounts.AccountError` on bad input.
+audit event naming who did it, and raises :class:`~gate.accounts.services.AccountError` on
+bad input.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gate import audit
-from gate.accounts import AccountError
+from gate.accounts.services import AccountError
 from gate.admin.services import Actor, by
 from gate.models import ClientAccount
 

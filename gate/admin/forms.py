@@ -22,7 +22,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from gate.auth_forms import EMAIL_MAX
+from gate.accounts.forms import EMAIL_MAX
 
 
 def options(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:

@@ -16,8 +16,9 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
-from gate import mail, twofactor
-from gate.accounts import AccountError
+from gate import mail
+from gate.accounts import twofactor
+from gate.accounts.services import AccountError
 from gate.admin import bp, client_accounts, queries, services
 from gate.admin.forms import (
     AccountForm,

@@ -2,9 +2,9 @@
 
 The staff pages (:mod:`gate.admin.routes`) and the ``sop-portal users ...`` commands call these
 same functions. Each takes the SQLAlchemy session and the acting staff member (``actor``: the
-signed-in :class:`~gate.sessions.CurrentUser`, or None for the command line), changes the
+signed-in :class:`~gate.accounts.sessions.CurrentUser`, or None for the command line), changes the
 database, writes one audit event naming who did it, and commits. Bad input raises
-:class:`~gate.accounts.AccountError` with one line for a person, before anything changes.
+:class:`~gate.accounts.services.AccountError` with one line for a person, before anything changes.
 
 Rules (DESIGN.md "Commands"): changing an email ends the user's links and sessions and mails
 both addresses; moving a user to another account swaps their ``client:`` grant and ends their
@@ -23,8 +23,9 @@ from typing import Any, Protocol
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from gate import accounts, audit, erasure, mail
-from gate.accounts import AccountError
+from gate import audit, erasure, mail
+from gate.accounts import services as accounts
+from gate.accounts.services import AccountError
 from gate.models import (
     ROLES,
     ClientAccount,
@@ -120,18 +121,14 @@ def add_user(db: Session, config: Mapping[str, Any], actor: Actor | None, *, ema
 def invite(db: Session, user: User, actor: Actor | None) -> None:
     """Email the user a link to choose their password (the caller dispatches the mail)."""
     _check_mailable(user)
-    from gate.auth import send_token_mail
-
-    send_token_mail(user, "invite")
+    accounts.send_token_mail(user, "invite")
     _record("user.invite", user, actor)
 
 
 def send_reset(db: Session, user: User, actor: Actor | None) -> None:
     """Email the user a link to choose a new password (the caller dispatches the mail)."""
     _check_mailable(user)
-    from gate.auth import send_token_mail
-
-    send_token_mail(user, "reset")
+    accounts.send_token_mail(user, "reset")
     _record("reset.request", user, actor, target="staff")
 
 

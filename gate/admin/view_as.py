@@ -19,7 +19,7 @@ from flask import Response, current_app, redirect, render_template, request, sen
 from flask.typing import ResponseReturnValue
 
 from gate import audit
-from gate.accounts import AccountError
+from gate.accounts.services import AccountError
 from gate.admin import bp, services
 from gate.admin.routes import actor, page
 from gate.config import resolve_path

@@ -32,7 +32,8 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
-from gate import audit, sessions, site
+from gate import audit, site
+from gate.accounts import sessions
 from gate.config import resolve_path
 from gate.errors import json_error, wants_json
 from gate.members.catalogue import SITEMAP, Build, Current, Entry, NotBuilt

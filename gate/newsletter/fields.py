@@ -25,7 +25,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from gate import accounts
+from gate.accounts import services as accounts
 from gate.exceptions import GateError
 from gate.newsletter.sections import NewsletterMap
 

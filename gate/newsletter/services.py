@@ -29,7 +29,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from gate import accounts
+from gate.accounts import services as accounts
 from gate.models import Grant, LoginSession, User
 from gate.newsletter import api_client
 from gate.newsletter.fields import ContactUpdate, FieldError, contact_update

@@ -9,7 +9,8 @@ import json
 import pytest
 from sqlalchemy import select
 
-from gate import create_app, db, passwords
+from gate import create_app, db
+from gate.accounts import passwords
 from gate.db import get_session
 from gate.models import User
 

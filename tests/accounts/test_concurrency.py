@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from gate import tokens
+from gate.accounts import tokens
 from gate.db import get_session
 from gate.models import LoginSession, TokenRecord, User, utcnow
 from tests.accounts.conftest import post_form, signed_in_email

@@ -10,7 +10,8 @@ from datetime import datetime
 import pytest
 from sqlalchemy import func, select
 
-from gate import create_app, db, tokens
+from gate import create_app, db
+from gate.accounts import tokens
 from gate.models import LoginSession, User, UTCDateTime, utcnow
 from tests.accounts.conftest import post_form, signed_in_email
 from tests.conftest import TEST_PASSWORD, BufferedClient, require_system
@@ -95,7 +96,7 @@ def test_postgresql_end_to_end(app_config):
                                    "--audience", "newsletter:payments"]).exit_code == 0
         assert runner.invoke(args=["users", "add", "staff@example.com", "--role",
                                    "staff"]).exit_code == 0
-        from gate import passwords
+        from gate.accounts import passwords
 
         with app.app_context():
             session = db.get_session()

@@ -37,7 +37,8 @@ from sqlalchemy import (
     text,
 )
 
-from gate import create_app, db, passwords
+from gate import create_app, db
+from gate.accounts import passwords
 from gate.models import Base, User
 from tests.accounts.conftest import post_form, signed_in_email
 from tests.conftest import TEST_PASSWORD, closing_connections_to

@@ -1,4 +1,4 @@
-"""Password rules and argon2id hashing (gate.passwords)."""
+"""Password rules and argon2id hashing (gate.accounts.passwords)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from gate import passwords
+from gate.accounts import passwords
 from tests.conftest import CHEAP_HASHING
 
 LONG_UNICODE = "Ünïcödé ist gut, 日本語のパスワード, ελληνικά και emoji 🔐 " * 2

@@ -8,7 +8,8 @@ import pytest
 from click.testing import CliRunner
 from freezegun import freeze_time
 
-from gate import create_app, tokens
+from gate import create_app
+from gate.accounts import tokens
 from gate.config import ConfigError
 from gate.models import utcnow
 from tests.accounts.conftest import post_form

@@ -1,4 +1,4 @@
-"""A ``next`` target can never leave the site, in any spelling (gate.redirects)."""
+"""A ``next`` target can never leave the site, in any spelling (gate.accounts.redirects)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gate.redirects import safe_next
+from gate.accounts.redirects import safe_next
 
 D = "/members/"
 

@@ -74,7 +74,8 @@ def test_a_full_disk_refuses_the_start_and_space_brings_sign_in_back(app_config,
     config = production_config(app_config, small_disk)
     app = create_app(config)
     with app.app_context():
-        from gate import accounts, passwords
+        from gate.accounts import passwords
+        from gate.accounts import services as accounts
 
         session = db.get_session()
         account = accounts.ensure_account(session, "Owner Ltd", "eft")

@@ -1,4 +1,4 @@
-"""Two-factor sign-in (gate/twofactor.py): TOTP with a real clock window, recovery codes."""
+"""Two-factor sign-in (accounts/twofactor.py): TOTP in a real clock window, recovery codes."""
 
 from __future__ import annotations
 
@@ -73,7 +73,7 @@ def test_a_recovery_code_signs_in_once(client, login, alice):
 @pytest.mark.parametrize(("offset", "accepted"), [(-90, False), (-30, True), (0, True),
                                                   (30, True), (90, False)])
 def test_the_clock_window(app, alice, offset, accepted):
-    from gate import twofactor
+    from gate.accounts import twofactor
     from gate.db import get_session
     from gate.models import TotpCredential
 
@@ -123,7 +123,7 @@ def test_turning_it_off_needs_a_code(client, login, alice):
     ("production", False, False), ("development", True, True),
 ])
 def test_required_for_staff(env, setting, required):
-    from gate import twofactor
+    from gate.accounts import twofactor
 
     assert twofactor.required({"SOP_PORTAL_ENV": env, "REQUIRE_STAFF_2FA": setting}) is required
 
@@ -134,7 +134,8 @@ def test_staff_must_turn_it_on_before_the_staff_pages(app_config, make_user, log
 
     app = create_app({**app_config, "REQUIRE_STAFF_2FA": True})
     app.test_client_class = BufferedClient
-    from gate import accounts, passwords
+    from gate.accounts import passwords
+    from gate.accounts import services as accounts
     from gate.db import get_session
 
     with app.app_context():

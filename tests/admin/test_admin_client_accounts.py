@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from gate.accounts import AccountError
+from gate.accounts.services import AccountError
 from gate.admin import client_accounts
 from gate.models import AuditEvent, User
 from tests.admin.test_admin_services import Staff

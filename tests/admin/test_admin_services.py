@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from gate import accounts, sessions, tokens
-from gate.accounts import AccountError
+from gate.accounts import services as accounts
+from gate.accounts import sessions, tokens
+from gate.accounts.services import AccountError
 from gate.admin import services
 from gate.models import AuditEvent, LoginSession, MailMessage, TokenRecord, User, utcnow
 

@@ -6,11 +6,9 @@ hundreds of requests through it); it needs no built site.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import gate_config
 
 
 @pytest.fixture(scope="session")
@@ -20,17 +18,7 @@ def calc_app(tmp_path_factory: pytest.TempPathFactory):
 
     base = tmp_path_factory.mktemp("calc-app")
     (base / "site").mkdir()
-    app = create_app({
-        "TESTING": True,
-        "INSTANCE_PATH": str(base / "instance"),
-        "DATABASE_URL": f"sqlite:///{base / 'instance' / 'test.sqlite3'}",
-        "OUTBOX_DIR": str(base / "outbox"),
-        "SITE_DIR": str(base / "site"),
-        "RESTRICTED_DIR": str(ROOT / "restricted"),
-        "MKDOCS_CONFIG": str(ROOT / "mkdocs.yml"),
-        "SECRET_KEY": "test-secret-key-0123456789abcdef0123456789",
-        "RATELIMIT_ENABLED": False,
-    })
+    app = create_app(gate_config(base, base / "site", RATELIMIT_ENABLED=False))
     return app
 
 

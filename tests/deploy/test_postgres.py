@@ -92,7 +92,7 @@ def test_the_schema_upgrade_is_repeatable(app, runner):
 
 
 def test_one_time_token_used_once_in_sequence(app, client, make_user):
-    from gate import tokens
+    from gate.accounts import tokens
     from gate.db import get_session
     from gate.models import User, utcnow
 

@@ -33,7 +33,8 @@ def redis_app(app_config, tmp_path: Path):
 def _add_client(app, email: str) -> None:
     """A client user with TEST_PASSWORD (not ``make_user``: that makes a second app, and the
     limiter extension keeps the storage of the app made last)."""
-    from gate import accounts, passwords
+    from gate.accounts import passwords
+    from gate.accounts import services as accounts
     from gate.db import get_session
 
     with app.app_context():

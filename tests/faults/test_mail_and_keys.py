@@ -100,7 +100,8 @@ def _move(cookie_from, to_app, names=("sop-session",)):
 def test_secret_rotation_keeps_old_sessions_and_links_while_the_old_key_is_a_fallback(keys):
     old, rotated, removed = keys
     with old.app_context():
-        from gate import accounts, passwords
+        from gate.accounts import passwords
+        from gate.accounts import services as accounts
         from gate.db import get_session
 
         db = get_session()
@@ -151,7 +152,8 @@ def test_after_rotation_an_open_form_or_remembered_session_asks_again_cleanly(ke
     """Documented: Flask-WTF tokens and Flask-Login remember cookies ignore the fallbacks."""
     old, rotated, _removed = keys
     with old.app_context():
-        from gate import accounts, passwords
+        from gate.accounts import passwords
+        from gate.accounts import services as accounts
         from gate.db import get_session
 
         db = get_session()

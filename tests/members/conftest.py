@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CHEAP_HASHING, BufferedClient, build_targets
+from tests.conftest import BufferedClient, build_targets, gate_config
 
 ACME_TITLE = "Acme warehouse migration notes"
 ACME_PAGE = f"""---
@@ -68,7 +68,8 @@ class Members:
         return self._clients[persona]
 
     def _sign_in(self, persona: str):
-        from gate import accounts, sessions
+        from gate.accounts import services as accounts
+        from gate.accounts import sessions
         from gate.db import get_session
         from gate.models import User
 
@@ -94,22 +95,8 @@ class Members:
 
 def members_config(tmp_path: Path, targets, **extra) -> dict:
     """An app configuration on ``targets`` with a fresh database under ``tmp_path``."""
-    from tests.conftest import ROOT
-
-    return {
-        "TESTING": True,
-        "INSTANCE_PATH": str(tmp_path / "instance"),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'instance' / 'members.sqlite3'}",
-        "OUTBOX_DIR": str(tmp_path / "outbox"),
-        "SITE_DIR": str(targets.site_dir),
-        "MEMBERS_SITE_DIR": str(targets.members_dir),
-        "RESTRICTED_DIR": str(targets.restricted_dir),
-        "MKDOCS_CONFIG": str(ROOT / "mkdocs.yml"),
-        "SECRET_KEY": "test-secret-key-0123456789abcdef0123456789",
-        "MAIL_DELIVERY": "inline",
-        **CHEAP_HASHING,
-        **extra,
-    }
+    return gate_config(tmp_path, targets.site_dir, targets.members_dir, targets.restricted_dir,
+                       **extra)
 
 
 @pytest.fixture(scope="module")

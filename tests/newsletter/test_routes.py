@@ -318,7 +318,7 @@ def test_item_2_list_and_tag_events_add_or_remove_one_section(app_config, tmp_pa
 def test_item_2_an_event_keeps_an_end_date_on_the_other_sections(app, client, make_user):
     from datetime import timedelta
 
-    from gate import accounts
+    from gate.accounts import services as accounts
     from gate.db import get_session
     from gate.models import utcnow
 

@@ -117,7 +117,7 @@ def test_a_failure_half_way_rolls_the_whole_import_back(app, run, csv_file, monk
 
 def test_an_expired_section_is_renewed_and_a_revoked_user_stays_revoked(app, run, csv_file,
                                                                         make_user):
-    from gate import accounts
+    from gate.accounts import services as accounts
     from gate.db import get_session
 
     user = make_user("sub@example.com", "subscriber")

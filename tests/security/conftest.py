@@ -1,5 +1,8 @@
 """Fixtures and rules of the security suite (one file per area of ../shared/SECURITY.md).
 
+Tests of one module live beside it (tests/accounts/...) with their ASVS marker;
+:mod:`tests.security.index` lists them by requirement.
+
 Every test here carries ``@pytest.mark.asvs("...")`` naming the OWASP ASVS 5.0 requirement
 (4.0.3 in brackets) it checks; collection fails for a test that does not.
 """

@@ -10,7 +10,7 @@ import pytest
 
 
 def has_module(name: str) -> bool:
-    """True when the gate part ``name`` (for example ``gate.auth``) exists in this tree."""
+    """True when the gate part ``name`` (``gate.accounts.routes``, say) exists in this tree."""
     try:
         return importlib.util.find_spec(name) is not None
     except ModuleNotFoundError:

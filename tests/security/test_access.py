@@ -12,7 +12,7 @@ from sqlalchemy import select
 from tests.conftest import ROOT, TEST_PASSWORD
 from tests.security.helpers import assert_clean, needs
 
-pytestmark = needs("gate.members", "gate.auth")
+pytestmark = needs("gate.members", "gate.accounts.routes")
 
 SECRET = "OUTSIDE-SECRET-7f3a9c"
 PAGE = "/members/clients/onboarding-checklist/"

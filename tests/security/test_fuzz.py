@@ -111,7 +111,7 @@ TOKENISH = st.one_of(
 @given(token=TOKENISH, purpose=st.sampled_from(["link", "reset", "invite"]))
 @FUZZ
 def test_asvs_9_2_2_any_token_text_reads_as_invalid_never_an_exception(token, purpose):
-    from gate import tokens
+    from gate.accounts import tokens
 
     config = {"SECRET_KEY": "k" * 40, "SECRET_KEY_FALLBACKS": ["o" * 40]}
     assert tokens.read(token, purpose, config).status is not tokens.TokenStatus.OK
@@ -227,7 +227,7 @@ def test_asvs_1_2_10_any_export_bytes_decode_or_are_refused(data):
 ))
 @FUZZ
 def test_asvs_3_7_2_safe_next_only_ever_returns_a_local_path(value):
-    from gate.redirects import safe_next
+    from gate.accounts.redirects import safe_next
 
     result = safe_next(value, default="/members/")
     browser = result.replace("\\", "/")

@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 
 from flask import (
     Blueprint,
-    Flask,
     Response,
     current_app,
     get_flashed_messages,
@@ -23,9 +22,10 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from gate import access_requests, mail
-from gate.auth import config_limit, email_or_none, form_email_key, render_page
-from gate.auth_forms import AccessRequestForm, ButtonForm
+from gate import mail
+from gate.accounts import requests as access_requests
+from gate.accounts.forms import AccessRequestForm, ButtonForm
+from gate.accounts.pages import config_limit, email_or_none, form_email_key, render_page
 from gate.config import resolve_path
 from gate.db import get_session
 from gate.extensions import limiter
@@ -167,8 +167,3 @@ def request_access() -> ResponseReturnValue:
     ), current_app.config)
     mail.dispatch()
     return render_page("auth/request_sent.html", email=email)
-
-
-def init_app(app: Flask) -> None:
-    """Register the blueprint and its defaults (limits, where staff notices go)."""
-    app.register_blueprint(bp)

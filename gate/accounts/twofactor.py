@@ -24,7 +24,6 @@ import pyotp
 import segno
 from flask import (
     Blueprint,
-    Flask,
     Response,
     current_app,
     g,
@@ -42,12 +41,13 @@ from sqlalchemy.orm import Session
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from gate import audit, sessions
+from gate import audit
+from gate.accounts import sessions
+from gate.accounts.redirects import safe_next
 from gate.config import is_production
 from gate.db import get_session
 from gate.extensions import limiter
 from gate.models import RecoveryCode, TotpCredential, User, utcnow
-from gate.redirects import safe_next
 
 bp = Blueprint("twofactor", __name__, url_prefix="/auth/two-factor")
 PENDING_KEY = "sop_2fa_pending"
@@ -249,9 +249,3 @@ def turn_off() -> ResponseReturnValue:
     db.execute(delete(RecoveryCode).where(RecoveryCode.user_id == current_user.id))
     audit.record("2fa.disable", user=current_user._get_current_object())
     return redirect(url_for("twofactor.setup"))
-
-
-def init_app(app: Flask) -> None:
-    """Register the pages; ``REQUIRE_STAFF_2FA`` defaults to production mode."""
-    app.config.setdefault("REQUIRE_STAFF_2FA", None)
-    app.register_blueprint(bp)

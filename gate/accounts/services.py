@@ -1,4 +1,4 @@
-"""Account services: users, client accounts, grants, revocation.
+"""Account services: users, client accounts, grants, revocation, and the sign-in rules.
 
 Functions take the SQLAlchemy session and never commit: the caller commits (``audit.record``
 commits too). Bad input raises :class:`AccountError` with a one-line message fit for the CLI.
@@ -11,14 +11,20 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
 
+from flask import current_app, render_template
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, object_session
 
+from gate import mail
+from gate.accounts import passwords, tokens
+from gate.db import get_session
 from gate.exceptions import GateError
-from gate.models import ROLES, ClientAccount, Grant, LoginSession, User
+from gate.models import ROLES, ClientAccount, Grant, LoginSession, User, utcnow
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _LOCAL_PART = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~\-\u0080-\U0010ffff]+$")
@@ -207,8 +213,6 @@ def revoke_sessions(user: User, session: Session | None = None) -> int:
     """
     db = session or object_session(user)
     if db is None:
-        from gate.db import get_session
-
         db = get_session()
     db.flush()
     result = db.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
@@ -224,3 +228,85 @@ def deactivate(session: Session, user: User) -> None:
 def reactivate(session: Session, user: User) -> None:
     """Let a revoked user sign in again (their grants are unchanged)."""
     user.active = True
+
+
+# ---- sign-in rules (the /auth views and the staff services call these) ----
+
+TOKEN_MAIL_SUBJECTS = {
+    "invite": "You are invited to the SOP Portal",
+    "reset": "Choose a new password for the SOP Portal",
+}
+
+
+def may_sign_in_by_link(user: User | None, now: datetime) -> bool:
+    """Only an active subscriber with a valid newsletter grant signs in by emailed link."""
+    if user is None or not user.active or user.role != "subscriber":
+        return False
+    return any(a.startswith("newsletter:") for a in user.audiences(now))
+
+
+def may_use_password(user: User | None) -> bool:
+    """Active clients and staff sign in with a password (and may reset it)."""
+    return user is not None and user.active and user.role in {"client", "staff"}
+
+
+def check_sign_in(session: Session, email: str | None, password: str,
+                  config: Mapping[str, Any]) -> User | None:
+    """The user whose password this is, else None, after the same work either way.
+
+    An unknown email, a subscriber or a revoked user costs one verification of a dummy hash,
+    so the answer time does not tell them apart. A right password under old hashing
+    parameters is rehashed (the caller commits).
+    """
+    user = find_user(session, email) if email else None
+    if not may_use_password(user) or user is None or not user.password_hash:
+        passwords.verify_dummy(password, config)
+        return None
+    if not passwords.verify_password(user.password_hash, password, config):
+        return None
+    if passwords.needs_rehash(user.password_hash, config):
+        user.password_hash = passwords.hash_password(password, config)
+    return user
+
+
+def set_password(session: Session, user: User, password: str,
+                 config: Mapping[str, Any], now: datetime) -> None:
+    """Check the rules, store the new hash and end every session of ``user``.
+
+    Raises :class:`~gate.accounts.passwords.PasswordRuleError` naming the broken rule.
+    """
+    value = passwords.check_password(password, email=user.email,
+                                     max_length=int(config["PASSWORD_MAX_LENGTH"]))
+    user.password_hash = passwords.hash_password(value, config)
+    user.password_changed_at = now
+    revoke_sessions(user, session)
+
+
+def public_url(config: Mapping[str, Any], path: str, next_path: str = "") -> str:
+    """An absolute link for an email, built from ``PUBLIC_BASE_URL`` (never the Host header)."""
+    query = "?" + urlencode({"next": next_path}) if next_path else ""
+    return str(config["PUBLIC_BASE_URL"]).rstrip("/") + path + query
+
+
+def queue_link_mail(session: Session, user: User, next_path: str,
+                    config: Mapping[str, Any], now: datetime) -> None:
+    """Queue a one-time sign-in link for ``user`` (the caller commits and dispatches)."""
+    token = tokens.issue(session, user, "link", config, now)
+    body = render_template(
+        "auth/email_link.txt", url=public_url(config, f"/auth/link/{token}", next_path),
+        minutes=tokens.max_age("link", config) // 60,
+    )
+    mail.queue(session, user.email, "Your sign-in link for the SOP Portal", body)
+
+
+def send_token_mail(user: User, purpose: str) -> None:
+    """Queue the invitation or reset email for ``user`` (the caller commits and dispatches)."""
+    session = get_session()
+    config = current_app.config
+    token = tokens.issue(session, user, purpose, config, utcnow())
+    hours = max(1, tokens.max_age(purpose, config) // 3600)
+    body = render_template(
+        f"auth/email_{purpose}.txt", url=public_url(config, f"/auth/{purpose}/{token}"),
+        hours=hours, user=user,
+    )
+    mail.queue(session, user.email, TOKEN_MAIL_SUBJECTS[purpose], body)

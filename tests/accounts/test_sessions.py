@@ -1,19 +1,38 @@
-"""Sessions: cookies, lifetimes, remember-me, revocation on the next request, key rotation."""
+"""Sessions (gate.accounts.sessions): cookies, lifetimes, remember-me, revocation on the next
+request, tampered cookies, key rotation."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 from freezegun import freeze_time
 
-from gate import create_app, sessions
+from gate import create_app
+from gate.accounts import sessions
 from gate.models import utcnow
 from tests.accounts.conftest import post_form, signed_in_email
-from tests.conftest import TEST_PASSWORD, BufferedClient
+from tests.conftest import TEST_PASSWORD
+from tests.security.helpers import assert_clean, is_signed_in, set_cookie_headers, sign_in
 
 # Each test runs on SQLite and on a throwaway PostgreSQL cluster.
 pytestmark = pytest.mark.usefixtures("db_url")
+
+EMAIL = "client@example.org"
+SESSION = "sop-session"
+REMEMBER = "sop-remember"
+
+
+@pytest.fixture
+def password():
+    return TEST_PASSWORD
+
+
+@pytest.fixture
+def user(make_user, password):
+    return make_user(EMAIL, role="client", password=password, audiences=("clients",))
+
 
 
 def _set_cookie(response, name):
@@ -22,71 +41,8 @@ def _set_cookie(response, name):
     return found[-1]
 
 
-def test_cookie_flags_over_http(client, client_user, login):
-    response = login(client, "alice@example.com", TEST_PASSWORD, remember="y")
-    for name in ("sop-session", "sop-remember"):
-        header = _set_cookie(response, name)
-        assert "HttpOnly" in header and "SameSite=Lax" in header and "Path=/" in header
-        assert "Secure" not in header and "Domain" not in header
-
-
-def test_cookie_flags_under_https(app_config, make_user):
-    app = create_app({**app_config, "PUBLIC_BASE_URL": "https://portal.example"})
-    app.test_client_class = BufferedClient
-    client = app.test_client()
-    from tests.conftest import form_csrf_token
-
-    with app.app_context():
-        from gate import accounts, passwords
-        from gate.db import get_session
-
-        db = get_session()
-        user = accounts.create_user(db, "staff@example.com", "staff")
-        user.password_hash = passwords.hash_password(TEST_PASSWORD, app.config)
-        db.commit()
-    base = "https://portal.example"
-    client.get(f"{base}/auth/login")
-    token = form_csrf_token(client, f"{base}/auth/login")
-    response = client.post(f"{base}/auth/login", data={
-        "email": "staff@example.com", "password": TEST_PASSWORD, "remember": "y",
-        "csrf_token": token}, headers={"Referer": f"{base}/auth/login"})
-    assert response.status_code == 302
-    for name in ("__Host-sop-session", "__Host-sop-remember"):
-        header = _set_cookie(response, name)
-        assert "Secure" in header and "HttpOnly" in header and "SameSite=Lax" in header
-        assert "Path=/" in header and "Domain" not in header
-    assert "Strict-Transport-Security" in response.headers
-
-
-def test_the_session_cookie_changes_at_sign_in(client, client_user, login):
-    client.get("/auth/login")
-    before = client.get_cookie("sop-session").value
-    login(client, "alice@example.com", TEST_PASSWORD)
-    after = client.get_cookie("sop-session").value
-    assert before != after
-
-
-@pytest.mark.parametrize(
-    "cookie",
-    ["garbage", "", "eyJfdXNlcl9pZCI6IngifQ.AAAAAA.AAAAAAAAAAAAAAAAAAAAAAAAAAA", "." * 4000,
-     "\u00e9\u00e9"],
-)
-def test_a_tampered_cookie_is_anonymous_never_5xx(app, client, client_user, login, cookie):
-    login(client, "alice@example.com", TEST_PASSWORD, remember="y")
-    client.set_cookie("sop-session", cookie)
-    client.set_cookie("sop-remember", cookie)
-    for path in ("/auth/logout", "/auth/login", "/auth/password", "/"):
-        assert client.get(path).status_code < 500
-    assert signed_in_email(app, client) is None
-
-
-def test_a_modified_signed_cookie_is_anonymous(app, client, client_user, login):
-    login(client, "alice@example.com", TEST_PASSWORD)
-    value = client.get_cookie("sop-session").value
-    client.set_cookie("sop-session", value[:-3] + ("AAA" if not value.endswith("AAA") else "BBB"))
-    assert signed_in_email(app, client) is None
-
-
+@pytest.mark.asvs("7.3.1")
+@pytest.mark.asvs("7.3.2")
 @pytest.mark.parametrize(
     ("steps_minutes", "signed_in"),
     [
@@ -141,6 +97,7 @@ def _two_browsers(app, login):
     return first, second
 
 
+@pytest.mark.asvs("7.4.1")
 @pytest.mark.parametrize(
     "revoke",
     ["cli-revoke", "logout-everywhere", "password-change", "reset"],
@@ -175,6 +132,7 @@ def test_revocation_takes_effect_on_the_next_request(app, client_user, login, ru
         assert signed_in_email(app, second) is None
 
 
+@pytest.mark.asvs("8.3.2")
 def test_grant_changes_apply_on_the_next_request(app, client, make_user, login_as, runner):
     user = make_user("c@example.com", "client", account="Acme Ltd")
     login_as(client, user)
@@ -200,7 +158,8 @@ def test_key_rotation_keeps_sessions_and_drops_remember_cookies(app_config, make
     first = create_app({**app_config, "SECRET_KEY": old})
     client = first.test_client()
     with first.app_context():
-        from gate import accounts, passwords
+        from gate.accounts import passwords
+        from gate.accounts import services as accounts
         from gate.db import get_session
 
         db = get_session()
@@ -226,3 +185,84 @@ def test_unauthorized_keeps_a_safe_next(app):
     assert response.headers["Location"] == "/auth/login?next=%2Fmembers%2Fclients%2Fx%3Fq%3D1"
     with app.test_request_context("/members/x", headers={"X-Requested-With": "XMLHttpRequest"}):
         assert sessions.unauthorized().status_code == 401
+
+
+@pytest.mark.asvs("7.2.4")
+def test_asvs_7_2_4_the_session_cookie_changes_at_sign_in(client, user, password):
+    client.get("/auth/login")
+    before = client.get_cookie(SESSION)
+    assert before is not None, "the sign-in form sets a session cookie (CSRF)"
+    assert sign_in(client, EMAIL, password).status_code in (302, 303)
+    after = client.get_cookie(SESSION)
+    assert after is not None and after.value != before.value
+    # the pre-sign-in cookie does not carry the new session
+    stale = client.application.test_client()
+    stale.set_cookie(SESSION, before.value)
+    assert not is_signed_in(stale)
+
+
+@pytest.fixture
+def public_base(app_config, request):
+    """Set PUBLIC_BASE_URL before the app is created (use it as the first argument)."""
+    app_config["PUBLIC_BASE_URL"] = request.param
+    return request.param
+
+
+@pytest.mark.asvs("3.3.1")
+@pytest.mark.parametrize(
+    ("public_base", "prefix", "secure"),
+    [pytest.param("https://portal.example.org", "__Host-", True, id="https"),
+     pytest.param("http://127.0.0.1:8000", "", False, id="http-development")],
+    indirect=["public_base"],
+)
+def test_asvs_3_3_1_cookie_attributes(public_base, make_user, client, password, prefix, secure):
+    make_user(EMAIL, role="client", password=password, audiences=("clients",))
+    scheme_base = "https://portal.example.org" if secure else "http://localhost"
+    token = csrf_token_at(client, scheme_base)
+    response = client.post("/auth/login", base_url=scheme_base, data={
+        "email": EMAIL, "password": password, "remember": "y", "csrf_token": token},
+        headers={"Referer": scheme_base + "/auth/login"})
+    assert response.status_code in (302, 303)
+    for name in (SESSION, REMEMBER):
+        headers = set_cookie_headers(response, prefix + name)
+        assert headers, (name, response.headers.getlist("Set-Cookie"))
+        attrs = [a.strip().lower() for a in headers[-1].split(";")[1:]]
+        assert "httponly" in attrs
+        assert "samesite=lax" in attrs
+        assert ("secure" in attrs) is secure
+        assert not any(a.startswith("domain=") for a in attrs)
+        assert "path=/" in attrs
+        assert headers[-1].startswith(prefix + name + "=")
+    assert ("Strict-Transport-Security" in response.headers) is secure
+
+
+def csrf_token_at(client, base_url: str) -> str:
+    response = client.get("/auth/login", base_url=base_url)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', response.get_data(as_text=True))
+    assert match
+    return match.group(1)
+
+
+@pytest.mark.asvs("9.1.1")
+@pytest.mark.parametrize(
+    "mangle",
+    [pytest.param(lambda v: v[:-3] + "abc", id="signature"),
+     pytest.param(lambda v: "." + v, id="leading-dot"),
+     pytest.param(lambda v: v.split(".")[0] + ".x.y", id="wrong-parts"),
+     pytest.param(lambda v: "A" * 5000, id="huge"),
+     pytest.param(lambda v: "%%%\\\"'<>", id="junk"),
+     pytest.param(lambda v: "", id="empty"),
+     pytest.param(lambda v: "\u00e9\u00e9", id="non-ascii"),
+     pytest.param(lambda v: "eyJfdXNlcl9pZCI6IngifQ.AAAAAA.AAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                  id="well-formed-unsigned")],
+)
+def test_asvs_9_1_1_a_tampered_cookie_is_anonymous_never_an_error(app, user, password, mangle):
+    client = app.test_client()
+    assert sign_in(client, EMAIL, password).status_code in (302, 303)
+    value = client.get_cookie(SESSION).value
+    tampered = app.test_client()
+    raw = {"Cookie": f"{SESSION}={mangle(value)}; {REMEMBER}={mangle(value)}"}
+    for path in ("/members/", "/members/clients/", "/auth/login", "/"):
+        assert_clean(tampered.get(path, headers=raw))
+    background = tampered.get("/members/", headers={**raw, "Accept": "application/json"})
+    assert background.status_code == 401

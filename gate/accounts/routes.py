@@ -15,29 +15,24 @@ email from it too, so a JSON body cannot dodge them).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
-    Flask,
     Response,
-    abort,
     current_app,
     flash,
     g,
     redirect,
-    render_template,
     request,
 )
 from flask.typing import ResponseReturnValue
-from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 
-from gate import accounts, audit, mail, passwords, sessions, tokens, twofactor
-from gate.accounts import AccountError
-from gate.auth_forms import (
+from gate import audit, mail
+from gate.accounts import passwords, sessions, tokens, twofactor
+from gate.accounts import services as accounts
+from gate.accounts.forms import (
     ButtonForm,
     ChangePasswordForm,
     ConfirmForm,
@@ -45,46 +40,24 @@ from gate.auth_forms import (
     LoginForm,
     SetPasswordForm,
 )
+from gate.accounts.pages import (
+    config_limit,
+    email_or_none,
+    form_email_key,
+    refuse_malformed_json,
+    render_page,
+)
+from gate.accounts.redirects import safe_next
 from gate.db import get_session
 from gate.extensions import csrf, limiter
 from gate.models import User, utcnow
-from gate.redirects import safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 FAILED_SIGN_IN = "The email or password is not right."
 
 
-# ---- rate-limit helpers (Flask-Limiter runs them before the view) ----
-
-def config_limit(key: str) -> Callable[[], str]:
-    return lambda: str(current_app.config[key])
-
-
-def posted_field(name: str) -> str:
-    """A posted field from the form or the JSON object (the bodies the forms accept)."""
-    if request.is_json:
-        data = request.get_json(silent=True)
-        value = data.get(name) if isinstance(data, dict) else None
-        return value if isinstance(value, str) else ""
-    return request.form.get(name, "")
-
-
-def form_email_key(prefix: str) -> Callable[[], str]:
-    """The key of a per-(email, client address) limit: the owner elsewhere is never stopped.
-
-    Addresses that do not parse share one bucket per client address, so a limit is never
-    skipped.
-    """
-    def key() -> str:
-        try:
-            email = accounts.normalise_email(posted_field("email"))
-        except AccountError:
-            email = "(not an email)"
-        return f"{prefix}:{email}|{get_remote_address()}"
-
-    return key
-
+# ---- rate-limit keys (Flask-Limiter runs them before the view) ----
 
 def _user_key() -> str:
     return f"user:{current_user.id}" if current_user.is_authenticated else ""
@@ -100,12 +73,6 @@ def _config() -> Any:
     return current_app.config
 
 
-def render_page(template: str, status: int = 200, **context: Any) -> Response:
-    """A gate page (HTML) from ``template``; a sign-out button form is always at hand."""
-    context.setdefault("button_form", ButtonForm())
-    return Response(render_template(template, **context), status=status, mimetype="text/html")
-
-
 def _signed_in(user: User, how: str) -> None:
     """Start the session and say so on the next page (``/auth/status`` notices)."""
     sessions.sign_in(user, method=how)
@@ -116,51 +83,12 @@ def _next_target(value: object) -> str:
     return safe_next(value, default=str(_config()["LOGIN_DEFAULT_NEXT"]))
 
 
-def public_url(path: str, next_path: str = "") -> str:
-    """An absolute link for an email, built from ``PUBLIC_BASE_URL`` (never the Host header)."""
-    query = "?" + urlencode({"next": next_path}) if next_path else ""
-    return str(_config()["PUBLIC_BASE_URL"]).rstrip("/") + path + query
-
-
-def email_or_none(form: Any) -> str | None:
-    """The form's email, normalised; None with the reason added to the field's errors."""
-    try:
-        return accounts.normalise_email(form.email.data or "")
-    except AccountError as exc:
-        form.email.errors = [*form.email.errors, str(exc)]
-        return None
-
-
 def _token_refused(check: tokens.TokenCheck, purpose: str) -> Response:
     audit.record(f"{purpose}.redeem", outcome=check.status.value, target=purpose)
     return render_page("auth/token_invalid.html", 400, reason=check.status.value, purpose=purpose)
 
 
-def _subscriber_may_sign_in(user: User | None) -> bool:
-    if user is None or not user.active or user.role != "subscriber":
-        return False
-    return any(a.startswith("newsletter:") for a in user.audiences(utcnow()))
-
-
-def _password_user(user: User | None) -> bool:
-    return user is not None and user.active and user.role in {"client", "staff"}
-
-
-JSON_FIELD_TYPES = (str, bool)
-"""What a value in a JSON body may be: the forms' fields are strings (``remember`` a bool)."""
-
-
-@bp.before_request
-def _refuse_malformed_json() -> None:
-    """A JSON body must be one flat object of strings: anything else is a 400, never a 500."""
-    if request.method != "POST" or not request.is_json:
-        return
-    data = request.get_json(silent=True)  # None when broken or nested too deeply
-    if not isinstance(data, dict) or not all(
-        isinstance(key, str) and isinstance(value, JSON_FIELD_TYPES)
-        for key, value in data.items()
-    ):
-        abort(400, description="Send the form's fields as one JSON object of strings.")
+bp.before_request(refuse_malformed_json)
 
 
 @bp.after_request
@@ -192,19 +120,12 @@ def login() -> ResponseReturnValue:
     if not form.validate_on_submit():
         return render_page("auth/login.html", 400, form=form)
     email = email_or_none(form)
-    user = accounts.find_user(get_session(), email) if email else None
-    config = _config()
-    if _password_user(user) and user is not None and user.password_hash:
-        ok = passwords.verify_password(user.password_hash, form.password.data, config)
-    else:
-        ok = passwords.verify_dummy(form.password.data or "", config)
-    if not ok or user is None:
+    user = accounts.check_sign_in(get_session(), email, form.password.data or "", _config())
+    if user is None:
         g.auth_failed = True
         audit.record("signin", outcome="failed", email=email or form.email.data or "",
                      target="password")
         return render_page("auth/login.html", 200, form=form, failed=FAILED_SIGN_IN)
-    if passwords.needs_rehash(user.password_hash or "", config):
-        user.password_hash = passwords.hash_password(form.password.data, config)
     if twofactor.credential(get_session(), user.id) is not None:  # a code comes next
         return twofactor.challenge(user, remember=bool(form.remember.data),
                                    next_path=safe_next(form.next.data, default=""))
@@ -274,19 +195,12 @@ def change_password() -> ResponseReturnValue:
 
 
 def _apply_new_password(form: SetPasswordForm, user: User) -> bool:
-    """Check the rules, hash, store, end the user's sessions; False with form errors."""
-    config = _config()
+    """Set the form's new password (see the service); False with the broken rule shown."""
     try:
-        value = passwords.check_password(
-            form.password.data or "", email=user.email,
-            max_length=int(config["PASSWORD_MAX_LENGTH"]),
-        )
+        accounts.set_password(get_session(), user, form.password.data or "", _config(), utcnow())
     except passwords.PasswordRuleError as exc:
         form.password.errors = [str(exc)]
         return False
-    user.password_hash = passwords.hash_password(value, config)
-    user.password_changed_at = utcnow()
-    accounts.revoke_sessions(user, get_session())
     return True
 
 
@@ -316,14 +230,9 @@ def link_request() -> ResponseReturnValue:
         return render_page("auth/link_request.html", 400, form=form)
     db = get_session()
     user = accounts.find_user(db, email)
-    if _subscriber_may_sign_in(user) and user is not None:
-        token = tokens.issue(db, user, "link", _config(), utcnow())
-        next_path = safe_next(form.next.data, default="")
-        body = render_template(
-            "auth/email_link.txt", url=public_url(f"/auth/link/{token}", next_path),
-            minutes=tokens.max_age("link", _config()) // 60,
-        )
-        mail.queue(db, user.email, "Your sign-in link for the SOP Portal", body)
+    if accounts.may_sign_in_by_link(user, utcnow()) and user is not None:
+        accounts.queue_link_mail(db, user, safe_next(form.next.data, default=""), _config(),
+                                 utcnow())
         audit.record("link.request", user=user, outcome="sent")
         mail.dispatch()
     else:
@@ -351,7 +260,7 @@ def link_confirm(token: str) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return render_page("auth/link_confirm.html", 400, form=form)
     user = db.get(User, check.user_id)
-    if not _subscriber_may_sign_in(user) or user is None:
+    if not accounts.may_sign_in_by_link(user, utcnow()) or user is None:
         audit.record("link.redeem", outcome="refused", email=user.email if user else "")
         return render_page("auth/token_invalid.html", 400, reason="refused", purpose="link")
     if not tokens.consume(db, check.jti, utcnow()):
@@ -371,7 +280,7 @@ def _set_password_page(token: str, purpose: str) -> ResponseReturnValue:
     if not check.ok:
         return _token_refused(check, purpose)
     user = db.get(User, check.user_id)
-    if not _password_user(user) or user is None:
+    if not accounts.may_use_password(user) or user is None:
         audit.record(f"{purpose}.redeem", outcome="refused", email=user.email if user else "")
         return render_page("auth/token_invalid.html", 400, reason="refused", purpose=purpose)
     form = SetPasswordForm()
@@ -422,32 +331,10 @@ def reset_request() -> ResponseReturnValue:
         return render_page("auth/reset_request.html", 400, form=form)
     db = get_session()
     user = accounts.find_user(db, email)
-    if _password_user(user) and user is not None:
-        send_token_mail(user, "reset")
+    if accounts.may_use_password(user) and user is not None:
+        accounts.send_token_mail(user, "reset")
         audit.record("reset.request", user=user, outcome="sent")
         mail.dispatch()
     else:
         audit.record("reset.request", email=email, outcome="ignored")
     return render_page("auth/check_email.html", what="a link to choose a new password")
-
-
-def send_token_mail(user: User, purpose: str) -> None:
-    """Queue the invitation or reset email for ``user`` (the caller commits and dispatches)."""
-    db = get_session()
-    config = _config()
-    token = tokens.issue(db, user, purpose, config, utcnow())
-    hours = max(1, tokens.max_age(purpose, config) // 3600)
-    body = render_template(
-        f"auth/email_{purpose}.txt", url=public_url(f"/auth/{purpose}/{token}"), hours=hours,
-        user=user,
-    )
-    subject = {
-        "invite": "You are invited to the SOP Portal",
-        "reset": "Choose a new password for the SOP Portal",
-    }[purpose]
-    mail.queue(db, user.email, subject, body)
-
-
-def init_app(app: Flask) -> None:
-    """Register the blueprint and the sign-in defaults (limits, lifetimes, default target)."""
-    app.register_blueprint(bp)

@@ -153,7 +153,8 @@ def _change_at_auth_password(app, client, outbox) -> None:
 
 
 def _change_in_the_database(app, client, outbox) -> None:
-    from gate import accounts, passwords
+    from gate.accounts import passwords
+    from gate.accounts import services as accounts
     from gate.db import get_session
 
     with app.app_context():

@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 
 import click
-from flask import Flask
 from flask.cli import AppGroup
 
-from gate import access_requests
+from gate.accounts import requests as access_requests
+from gate.console import fail
 from gate.db import get_session
 
 requests_cli = AppGroup("requests", help="Access requests sent from /auth/request-access.")
@@ -41,8 +41,6 @@ def list_requests(as_json: bool) -> None:
 
 
 def _decide(request_id: int, status: str) -> None:
-    from gate.cli import fail
-
     try:
         record = access_requests.decide(get_session(), request_id, status)
     except (LookupError, ValueError) as exc:
@@ -63,7 +61,3 @@ def decline(request_id: int) -> None:
     """Mark a request declined."""
     _decide(request_id, "declined")
 
-
-def init_app(app: Flask) -> None:
-    """Register ``sop-portal requests``."""
-    app.cli.add_command(requests_cli)

@@ -17,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
-from gate.passwords import DEFAULT_MAX_LENGTH
+from gate.accounts.passwords import DEFAULT_MAX_LENGTH
 
 EMAIL_MAX = 320
 

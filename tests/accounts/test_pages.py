@@ -1,4 +1,5 @@
-"""Rate limits: per IP for every attempt, per account for failures, checked before hashing."""
+"""Rate limits (keys in gate.accounts.pages): per IP for every attempt, per account for
+failures, checked before hashing."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from datetime import timedelta
 import pytest
 from freezegun import freeze_time
 
-from gate import create_app, passwords
+from gate import create_app
+from gate.accounts import passwords
 from gate.models import utcnow
 from tests.accounts.conftest import post_form
 from tests.conftest import TEST_PASSWORD, BufferedClient
@@ -33,6 +35,7 @@ def _retry_after(response) -> int:
     return value
 
 
+@pytest.mark.asvs("6.3.1")
 def test_every_attempt_counts_per_ip(app, client, client_user, login, hashes):
     app.config.update(LOGIN_LIMIT_PER_IP="3/minute", LOGIN_FAILURES_PER_ACCOUNT="100/minute")
     with freeze_time(utcnow()) as frozen:
@@ -49,6 +52,7 @@ def test_every_attempt_counts_per_ip(app, client, client_user, login, hashes):
         assert login(client, "alice@example.com", TEST_PASSWORD).status_code == 302
 
 
+@pytest.mark.asvs("6.3.1")
 @pytest.mark.parametrize("email", ["alice@example.com", "nobody@example.com"])
 def test_failures_count_per_account_before_hashing(app, client, client_user, make_user, login,
                                                     hashes, email):
@@ -71,6 +75,7 @@ def test_failures_count_per_account_before_hashing(app, client, client_user, mak
         assert login(client, email, TEST_PASSWORD).status_code == expected
 
 
+@pytest.mark.asvs("6.3.1")
 @pytest.mark.parametrize(
     ("limits", "emails", "mailed_to_sub"),
     [
@@ -138,6 +143,7 @@ ATTACKER = {"REMOTE_ADDR": "203.0.113.66"}
 OWNER = {"REMOTE_ADDR": "198.51.100.7"}
 
 
+@pytest.mark.asvs("6.3.1")
 @pytest.mark.parametrize(
     ("path", "data", "owner_from", "owner_status", "owner_mailed"),
     [
@@ -234,7 +240,8 @@ def test_limits_hold_exactly_under_sop_portal_serve(tmp_path, site_dir):
     servers.run_cli(env, "db", "upgrade")
     app = servers.portal_app(env)
     with app.app_context():
-        from gate import accounts, passwords
+        from gate.accounts import passwords
+        from gate.accounts import services as accounts
         from gate.db import get_session
 
         session = get_session()

@@ -26,11 +26,11 @@ from flask.typing import ResponseReturnValue
 from flask_login import login_user, logout_user
 from sqlalchemy import bindparam, delete, select, update
 
+from gate.accounts.redirects import safe_next
 from gate.db import database, get_session
 from gate.errors import json_error, wants_json
 from gate.extensions import login_manager
 from gate.models import Grant, LoginSession, User, utcnow, valid_audiences
-from gate.redirects import safe_next
 
 
 def hash_id(raw: str) -> str:

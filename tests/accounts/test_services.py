@@ -7,11 +7,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from gate import accounts
-from gate.accounts import AccountError
+from gate.accounts import passwords
+from gate.accounts import services as accounts
+from gate.accounts.services import AccountError
 from gate.db import get_session
 from gate.models import LoginSession, User
 from gate.newsletter.sections import current_slugs
+from tests.conftest import TEST_PASSWORD
 
 # Each test runs on SQLite and on a throwaway PostgreSQL cluster.
 pytestmark = pytest.mark.usefixtures("db_url")
@@ -175,3 +177,103 @@ def test_revoke_sessions_and_deactivate(app, make_user, login_as, client):
         accounts.deactivate(db, fresh)
         db.commit()
         assert not fresh.active and _sessions_of(db, fresh) == 0
+
+
+# ---- sign-in rules ----
+
+@pytest.mark.parametrize(
+    ("role", "audiences", "active", "expected"),
+    [
+        ("subscriber", ("newsletter:payments",), True, True),
+        ("subscriber", (), True, False),
+        ("subscriber", ("newsletter:payments",), False, False),
+        ("client", ("newsletter:payments",), True, False),
+        ("staff", (), True, False),
+    ],
+)
+def test_who_may_sign_in_by_link(app, make_user, role, audiences, active, expected):
+    user = make_user("r@example.com", role, audiences=audiences)
+    with app.app_context():
+        db = get_session()
+        user = db.get(User, user.id)
+        user.active = active
+        assert accounts.may_sign_in_by_link(user, NOW) is expected
+    assert accounts.may_sign_in_by_link(None, NOW) is False
+
+
+@pytest.mark.parametrize(
+    ("role", "active", "expected"),
+    [("client", True, True), ("staff", True, True), ("client", False, False),
+     ("subscriber", True, False)],
+)
+def test_who_may_use_a_password(app, make_user, role, active, expected):
+    user = make_user("p@example.com", role)
+    with app.app_context():
+        user = get_session().get(User, user.id)
+        user.active = active
+        assert accounts.may_use_password(user) is expected
+    assert accounts.may_use_password(None) is False
+
+
+@pytest.mark.parametrize(
+    ("email", "password", "found"),
+    [
+        ("c@example.com", TEST_PASSWORD, True),
+        ("c@example.com", "not the password at all", False),
+        ("nobody@example.com", TEST_PASSWORD, False),
+        ("s@example.com", TEST_PASSWORD, False),  # a subscriber has no password sign-in
+        (None, TEST_PASSWORD, False),
+    ],
+)
+def test_check_sign_in_spends_one_verification_whoever_asks(app, make_user, monkeypatch,
+                                                            email, password, found):
+    make_user("c@example.com", "client", password=TEST_PASSWORD)
+    make_user("s@example.com", "subscriber", audiences=("newsletter:payments",))
+    before = passwords.dummy_verifications
+    with app.app_context():
+        user = accounts.check_sign_in(get_session(), email, password, app.config)
+    assert (user is not None) is found
+    assert passwords.dummy_verifications - before == (0 if email == "c@example.com" else 1)
+
+
+def test_check_sign_in_rehashes_under_new_parameters(app, make_user):
+    make_user("c@example.com", "client", password=TEST_PASSWORD)
+    stronger = {**app.config, "PASSWORD_HASH_TIME_COST": 2}
+    with app.app_context():
+        db = get_session()
+        old = accounts.find_user(db, "c@example.com").password_hash
+        user = accounts.check_sign_in(db, "c@example.com", TEST_PASSWORD, stronger)
+        assert user is not None and user.password_hash != old
+        assert not passwords.needs_rehash(user.password_hash, stronger)
+
+
+def test_set_password_checks_the_rules_and_ends_every_session(app, make_user, login_as,
+                                                              client):
+    user = make_user("c@example.com", "client", password=TEST_PASSWORD)
+    login_as(client, user)
+    with app.app_context():
+        db = get_session()
+        fresh = db.get(User, user.id)
+        old = fresh.password_hash
+        with pytest.raises(passwords.PasswordRuleError):
+            accounts.set_password(db, fresh, "short", app.config, NOW)
+        assert fresh.password_hash == old and _sessions_of(db, fresh) == 1
+        accounts.set_password(db, fresh, "a long and fresh passphrase 7", app.config, NOW)
+        db.commit()
+        assert fresh.password_changed_at is not None
+        assert passwords.verify_password(fresh.password_hash, "a long and fresh passphrase 7",
+                                         app.config)
+        assert _sessions_of(db, fresh) == 0
+
+
+@pytest.mark.parametrize(
+    ("base", "path", "next_path", "expected"),
+    [
+        ("https://portal.example.org/", "/auth/link/t", "",
+         "https://portal.example.org/auth/link/t"),
+        ("https://portal.example.org", "/auth/link/t", "/members/a b",
+         "https://portal.example.org/auth/link/t?next=%2Fmembers%2Fa+b"),
+    ],
+)
+def test_public_url_uses_the_configured_base(base, path, next_path, expected):
+    assert accounts.public_url({"PUBLIC_BASE_URL": base}, path, next_path) == expected
