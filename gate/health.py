@@ -14,9 +14,10 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from gate.config import ConfigError, is_production
-from gate.db import check_free_space, get_session, sqlite_path
+from gate.db import get_session
 from gate.extensions import limiter
 from gate.models import MailMessage, utcnow
+from gate.sqlite_disk import check_free_space, sqlite_path
 
 
 class Unhealthy(RuntimeError):
