@@ -144,7 +144,7 @@ WORDS = st.lists(
 @FUZZ
 def test_asvs_2_2_1_terms_parse_or_say_what_is_wrong(text):
     from calculators import CalculatorError
-    from calculators.terms import parse_terms
+    from calculators.terms_parser import parse_terms
 
     try:
         parse_terms(text)
