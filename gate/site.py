@@ -21,6 +21,7 @@ from flask import (
     request,
     send_file,
 )
+from flask.typing import ResponseReturnValue
 
 from gate.config import resolve_path
 from gate.health import Unhealthy
@@ -98,7 +99,7 @@ def healthz() -> Response:
 
 @bp.get("/", defaults={"path": ""}, provide_automatic_options=False)
 @bp.get("/<path:path>", provide_automatic_options=False)
-def public_file(path: str) -> Response:
+def public_file(path: str) -> ResponseReturnValue:
     """A file of the built site; folders answer with their ``index.html``."""
     target = _safe_site_file(path)
     if target is None:

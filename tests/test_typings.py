@@ -1,5 +1,5 @@
 """typings/ and the strict type check: the stubs match the installed libraries, and every gate
-module is either checked by ``mypy --strict`` in ``make lint`` or named as not yet strict."""
+module is checked by ``mypy --strict`` in ``make lint``."""
 
 from __future__ import annotations
 
@@ -25,56 +25,21 @@ def strict_paths(makefile: str) -> set[str]:
     return set(found.group(1).replace("\\\n", " ").split())
 
 
-def pending_modules(pyproject: dict) -> set[str]:
-    """The gate modules pyproject.toml reads silently (not strict yet)."""
-    for override in pyproject["tool"]["mypy"]["overrides"]:
-        if override.get("follow_imports") == "silent":
-            return set(override["module"])
-    return set()
-
-
-def module_name(path: Path) -> str:
-    """``gate/admin/routes.py`` -> ``gate.admin.routes``; a package's ``__init__`` -> its name."""
-    parts = path.relative_to(ROOT).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-def covered_by(module: str, names: set[str]) -> bool:
-    """True when ``module`` is one of ``names`` or matches one of its ``pkg.*`` patterns
-    (as in mypy: the package itself and everything under it)."""
-    return module in names or any(
-        name.endswith(".*") and (module == name[:-2] or module.startswith(name[:-1]))
-        for name in names
-    )
-
-
 def test_strict_paths_are_read_from_the_makefile() -> None:
     text = "X := 1\nMYPY_STRICT := calculators gate/api \\\n  gate/db.py\n\nlint:\n"
     assert strict_paths(text) == {"calculators", "gate/api", "gate/db.py"}
 
 
-@pytest.mark.parametrize(("module", "names", "expected"), [
-    ("gate.sessions", {"gate.sessions"}, True),
-    ("gate.accounts.routes", {"gate.accounts.*"}, True),
-    ("gate.accounts", {"gate.accounts.*"}, True),
-    ("gate.accounts_app", {"gate.accounts.*"}, False),
-    ("gate.db", {"gate", "gate.sessions"}, False),
-])
-def test_module_patterns(module: str, names: set[str], expected: bool) -> None:
-    assert covered_by(module, names) is expected
-
-
-def test_every_gate_module_is_strict_or_pending() -> None:
+def test_every_gate_module_is_strict() -> None:
     strict = strict_paths((ROOT / "Makefile").read_text(encoding="utf-8"))
-    pending = pending_modules(tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8")))
-    assert pending, "pyproject.toml names no module that is not strict yet"
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+    silenced = [o["module"] for o in pyproject["tool"]["mypy"].get("overrides", [])
+                if o.get("follow_imports") == "silent"]
+    assert silenced == [], f"pyproject.toml reads these without reporting their errors: {silenced}"
     for path in sorted((ROOT / "gate").rglob("*.py")):
         relative = path.relative_to(ROOT).as_posix()
-        is_strict = any(relative == p or relative.startswith(p + "/") for p in strict)
-        is_pending = covered_by(module_name(path), pending)
-        state = "both strict and pending" if is_strict else "neither strict nor pending"
-        assert is_strict != is_pending, (
-            f"{relative}: {state} (Makefile MYPY_STRICT, pyproject.toml [tool.mypy])")
+        assert any(relative == p or relative.startswith(p + "/") for p in strict), (
+            f"{relative} is not in the Makefile's MYPY_STRICT list")
 
 
 @pytest.mark.slow

@@ -7,6 +7,7 @@ Approving or declining only records the decision (and audits it): access itself 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 from flask.cli import AppGroup
@@ -23,7 +24,7 @@ requests_cli = AppGroup("requests", help="Access requests sent from /auth/reques
 def list_requests(as_json: bool) -> None:
     """The requests staff have not decided yet, oldest first."""
     found = access_requests.pending(get_session())
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"id": r.id, "created_at": r.created_at.isoformat(timespec="seconds"),
          "email": r.email, "name": r.name, "wanted": r.wanted, "message": r.message}
         for r in found

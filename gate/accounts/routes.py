@@ -181,7 +181,8 @@ def change_password() -> ResponseReturnValue:
         status = 400 if request.method == "POST" else 200
         return render_page("auth/password.html", status, form=form)
     config = _config()
-    if not passwords.verify_password(user.password_hash or "", form.current_password.data, config):
+    if not passwords.verify_password(user.password_hash or "", form.current_password.data or "",
+                                   config):
         g.auth_failed = True
         audit.record("password.change", user=user, outcome="failed")
         form.current_password.errors = ["The current password is not right."]

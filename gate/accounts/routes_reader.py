@@ -28,7 +28,7 @@ from gate.accounts.forms import AccessRequestForm, ButtonForm
 from gate.accounts.pages import config_limit, email_or_none, form_email_key, render_page
 from gate.config import resolve_path
 from gate.db import get_session
-from gate.extensions import limiter
+from gate.extensions import limiter, login_manager
 from gate.members.catalogue import Current, NotBuilt
 from gate.members.routes import reader_of
 from gate.models import User
@@ -131,7 +131,7 @@ def account() -> ResponseReturnValue:
     """Who you are, what you can open (with links), password, sign out (here, everywhere)."""
     user = get_session().get(User, current_user.id)
     if user is None:  # deleted between the loader and here
-        return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
+        return login_manager.unauthorized()
     return render_page(
         "auth/account.html", user=user, access=what_you_can_open(user, datetime.now(UTC)),
         links=member_links(), form=ButtonForm(),
