@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-import tomllib
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import click
@@ -22,11 +20,8 @@ from gate import audit, mail
 from gate import db as database
 from gate.accounts import services as accounts
 from gate.accounts.services import AccountError
-from gate.config import resolve_path
 from gate.db import get_session
 from gate.models import User
-
-DEFAULT_ACCOUNT_TYPES = frozenset({"eft", "weekly_retainer", "debit_order"})
 
 
 def _fail(message: str) -> None:
@@ -62,28 +57,6 @@ def db_revision(message: str) -> None:
 
 
 # ---- users ----
-
-def account_types(config: Any) -> frozenset[str]:
-    """Account type names: the defaults plus those found in ``ACCOUNT_TYPES_FILE``."""
-    found = set(DEFAULT_ACCOUNT_TYPES)
-    configured = str(config.get("ACCOUNT_TYPES_FILE") or "")
-    path = resolve_path(configured) if configured else (
-        Path(__file__).resolve().parent.parent / "calculators" / "account_types.toml"
-    )
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return frozenset(found)
-    for key, value in data.items():
-        if isinstance(value, dict):
-            found.add(key)
-            found.update(k for k, v in value.items() if isinstance(v, dict))
-        elif isinstance(value, list):
-            for item in value:
-                if isinstance(item, dict):
-                    found.update(str(item[k]) for k in ("type", "name", "slug", "id") if k in item)
-    return frozenset(found)
-
 
 def _parse_until(value: str | None) -> datetime | None:
     if not value:

@@ -16,18 +16,17 @@ from sqlalchemy.orm import Session
 from gate import audit
 from gate.accounts.services import AccountError
 from gate.admin.services import Actor, by
+from gate.api.services import account_type_names
 from gate.models import ClientAccount
 
 
 def edit_account(db: Session, config: Mapping[str, Any], account: ClientAccount,
                  actor: Actor | None, *, name: str, account_type: str) -> list[str]:
     """Rename an account (its slug, and so its users' grants, stay) or change its type."""
-    from gate.admin_cli import account_types
-
     clean = " ".join(name.split())
     if not clean:
         raise AccountError("the account name is empty")
-    if account_type not in account_types(config):
+    if account_type not in account_type_names(config):
         raise AccountError(f"unknown account type: {account_type!r}")
     changes = []
     if clean != account.name:

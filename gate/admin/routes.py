@@ -30,7 +30,7 @@ from gate.admin.forms import (
     UserFilterForm,
     options,
 )
-from gate.admin_cli import account_types
+from gate.api.services import account_type_names
 from gate.db import get_session
 from gate.models import ClientAccount, User, utcnow
 
@@ -67,7 +67,7 @@ def _user_or_404(user_id: int) -> User:
 
 
 def _type_choices() -> list[SelectChoice]:
-    return options((name, name) for name in sorted(account_types(current_app.config)))
+    return options((name, name) for name in sorted(account_type_names(current_app.config)))
 
 
 def _page_number() -> int:

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from gate import audit, erasure, mail
 from gate.accounts import services as accounts
 from gate.accounts.services import AccountError
+from gate.api.services import account_type_names
 from gate.models import (
     ROLES,
     ClientAccount,
@@ -98,13 +99,11 @@ def add_user(db: Session, config: Mapping[str, Any], actor: Actor | None, *, ema
              role: str, name: str = "", account_name: str | None = None,
              account_type: str | None = None, extra: Iterable[str] = ()) -> User:
     """A new user (a client account is created when missing, its slug from its name)."""
-    from gate.admin_cli import account_types
-
     if role not in ROLES:
         raise AccountError(f"bad role: {role!r} (expected client, subscriber or staff)")
     if account_name and role != "client":
         raise AccountError("an account is only for client users")
-    if account_type and account_type not in account_types(config):
+    if account_type and account_type not in account_type_names(config):
         raise AccountError(f"unknown account type: {account_type!r}")
     try:
         account = accounts.ensure_account(db, account_name, account_type) if account_name else None

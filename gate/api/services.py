@@ -14,7 +14,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from calculators.errors import SettingsError
-from calculators.settings import CalculatorSettings, load_settings
+from calculators.settings import (
+    CalculatorSettings,
+    account_types_path,
+    load_settings,
+    read_account_types,
+)
 from gate.config import ConfigError, defaults, from_environ
 
 EXTENSION = "sop_calculators"
@@ -41,6 +46,16 @@ def settings_from_environ(environ: Mapping[str, str] | None = None, *, calendar:
     config = defaults("instance")
     config.update(from_environ(os.environ if environ is None else environ))
     return settings_from_config(config, calendar=calendar)
+
+
+def account_type_names(config: Mapping[str, Any]) -> frozenset[str]:
+    """The client account types ``ACCOUNT_TYPES_FILE`` names, read by the calculators' one reader
+    of that file (so a type staff can choose is always one the calculators know)."""
+    try:
+        path = account_types_path(str(config.get("ACCOUNT_TYPES_FILE") or ""))
+        return frozenset(read_account_types(path))
+    except SettingsError as exc:
+        raise ConfigError(f"{exc.field}: {exc.message}") from None
 
 
 def calculator_settings(app: Any) -> CalculatorSettings:

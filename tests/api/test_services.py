@@ -7,6 +7,7 @@ import os
 import pytest
 
 from gate.api.services import (
+    account_type_names,
     api_json,
     calculator_settings,
     settings_from_config,
@@ -104,3 +105,23 @@ def test_one_reader_for_the_app_and_the_cli(calc_app, tmp_path):
         assert str(settings.tz) == "Europe/London"
         assert settings.calendar.name == "GB"
         assert [c.name for c in settings.calendar.closures] == ["Year-end shutdown"]
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    (None, {"eft", "weekly_retainer", "debit_order"}),
+    (CUSTOM, {"fortnightly"}),
+    ("this is not toml", ConfigError),
+])
+def test_account_type_names_come_from_the_calculators_reader(tmp_path, content, expected):
+    """Staff pages offer exactly the types the calculators know; a broken file is a setting
+    error naming ACCOUNT_TYPES_FILE, never a silent fallback."""
+    config = {"ACCOUNT_TYPES_FILE": ""}
+    if content is not None:
+        path = tmp_path / "types.toml"
+        path.write_text(content, encoding="utf-8")
+        config["ACCOUNT_TYPES_FILE"] = str(path)
+    if expected is ConfigError:
+        with pytest.raises(ConfigError, match="ACCOUNT_TYPES_FILE"):
+            account_type_names(config)
+    else:
+        assert account_type_names(config) == expected
