@@ -23,6 +23,7 @@ from flask import has_request_context, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gate.db import get_session
 from gate.models import AuditEvent, User, utcnow
 
 log = logging.getLogger("gate.audit")
@@ -57,8 +58,6 @@ def record(
     session: Session | None = None,
 ) -> AuditEvent:
     """Store one audit event (UTC, request IP) and commit the session; returns the event."""
-    from gate.db import get_session
-
     db = session or get_session()
     event = AuditEvent(
         at=utcnow(),

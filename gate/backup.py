@@ -21,6 +21,8 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy.engine import URL, make_url
 
+from gate.cli_errors import fail
+from gate.db import database
 from gate.exceptions import GateError
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -158,8 +160,6 @@ def restore_database(backup: Path, database_url: str) -> None:
 @with_appcontext
 def backup_command(file: Path) -> None:
     """Write a consistent copy of the database (DATABASE_URL) to FILE, while it serves."""
-    from gate.cli import fail
-
     try:
         backup_database(str(current_app.config["DATABASE_URL"]), file)
     except (BackupError, sqlite3.Error, OSError) as exc:
@@ -172,9 +172,6 @@ def backup_command(file: Path) -> None:
 @with_appcontext
 def restore_command(file: Path) -> None:
     """Replace the database (DATABASE_URL) with the backup FILE, without asking."""
-    from gate.cli import fail
-    from gate.db import database
-
     database(current_app).engine.dispose()  # this process holds no connection meanwhile
     try:
         restore_database(file, str(current_app.config["DATABASE_URL"]))

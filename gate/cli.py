@@ -19,8 +19,9 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from gate import create_app, sitebuild
+from gate.cli_errors import fail
 from gate.config import ConfigError, check_production, resolve_path
-from gate.console import fail as fail  # re-exported: the concerns import it from here
+from gate.deploy_cli import DeployConfigError, write_csp_include
 
 
 def _make_app(*_args: Any, **_kwargs: Any) -> Any:
@@ -54,8 +55,6 @@ def build_command() -> None:
         click.echo("the sites in place were left as they were", err=True)
         raise SystemExit(1) from exc
     click.echo(f"built {targets.site_dir} and {targets.members_dir}")
-    from gate.deploy_cli import DeployConfigError, write_csp_include
-
     try:  # the public pages' policy for nginx (README, "Production deployment")
         write_csp_include(config)
     except (DeployConfigError, OSError) as exc:

@@ -20,6 +20,7 @@ from gate import audit
 from gate import db as database
 from gate.accounts import passwords
 from gate.accounts import services as accounts
+from gate.cli_errors import fail
 from gate.config import is_production, resolve_path
 from gate.db import get_session
 from gate.models import User
@@ -122,8 +123,6 @@ def _print_people(people: list[dict[str, Any]]) -> None:
 def demo_command(as_json: bool, reset_passwords: bool) -> None:
     """Create the demo accounts when missing; passwords are kept unless --reset-passwords."""
     if is_production(current_app.config):
-        from gate.cli import fail
-
         fail("the demo accounts are refused in production mode (SOP_PORTAL_ENV=production)")
     database.upgrade()
     people = demo_users(reset_passwords)

@@ -23,6 +23,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from gate.cli_errors import fail
 from gate.config import resolve_path
 from gate.exceptions import GateError
 from gate.security import CSP_HASHES_FILE, build_csp, load_script_hashes
@@ -257,8 +258,6 @@ def nginx_config_command(listen: str, upstreams: tuple[str, ...], server_name: s
                          standalone: bool, user: str, runtime_dir: str, mime_types: str,
                          template: str, output: str | None) -> None:
     """Write the nginx site for this deployment (an include for nginx's conf.d/)."""
-    from gate.cli import fail
-
     try:
         text = read_template(template)
         if standalone:

@@ -13,6 +13,8 @@ from flask import Flask, Response, abort, jsonify, render_template, request
 from flask.wrappers import Request
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 
+from gate.accesslog import redact
+
 log = logging.getLogger(__name__)
 
 
@@ -66,8 +68,6 @@ def handle_http_error(exc: HTTPException) -> Response:
 
 def handle_unexpected(exc: Exception) -> Response:
     """Log an unexpected exception and answer 500 without revealing anything."""
-    from gate.accesslog import redact
-
     log.exception("unexpected error on %s %s", request.method, redact(request.path))
     return handle_http_error(InternalServerError())
 

@@ -37,7 +37,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from werkzeug.local import LocalProxy
 
-from gate.config import is_production, resolve_path
+from gate.config import ConfigError, is_production, resolve_path
+from gate.db import database
 from gate.models import MailMessage, utcnow
 
 log = logging.getLogger("gate.mail")
@@ -111,8 +112,6 @@ def run_worker(app: Flask, *, poll: float, should_stop: Callable[[], bool],
 
 def deliver_due(app: Flask, now: datetime | None = None, limit: int = 50) -> DeliveryReport:
     """Try every queued message whose time has come; returns what was sent and what failed."""
-    from gate.db import database
-
     now = now or utcnow()
     sent = failed = 0
     with database(app).sessions() as session:
@@ -284,8 +283,6 @@ def listing(session: Session, status: str | None = None) -> list[MailMessage]:
 
 def init_app(app: Flask) -> None:
     """Mail settings; in development the outbox log line (with the link) is shown."""
-    from gate.config import ConfigError
-
     if app.config["MAIL_DELIVERY"] not in DELIVERY_MODES:
         raise ConfigError(f"MAIL_DELIVERY={app.config['MAIL_DELIVERY']!r} is not valid: use "
                           "'worker' (sop-portal mail worker sends) or 'inline' (tests)")

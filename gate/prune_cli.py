@@ -15,8 +15,8 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from gate import prune, retention
+from gate.cli_errors import fail
 from gate.config import ConfigError, resolve_path
-from gate.console import fail
 from gate.db import database
 from gate.models import utcnow
 

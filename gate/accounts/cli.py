@@ -13,7 +13,7 @@ import click
 from flask.cli import AppGroup
 
 from gate.accounts import requests as access_requests
-from gate.console import fail
+from gate.cli_errors import fail
 from gate.db import get_session
 
 requests_cli = AppGroup("requests", help="Access requests sent from /auth/request-access.")

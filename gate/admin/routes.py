@@ -1,8 +1,8 @@
 """Staff pages for users and client accounts: thin views over :mod:`gate.admin.services`.
 
-Each change is a POST (CSRF checked in :func:`gate.admin.staff_only`) that calls one service
-and redirects back with a flash-free status in the query (``?done=``), or re-renders its form
-with the service's message on the right field and status 400.
+Each change is a POST (CSRF checked in :func:`gate.admin.blueprint.staff_only`) that calls
+one service and redirects back with a flash-free status in the query (``?done=``), or
+re-renders its form with the service's message on the right field and status 400.
 """
 
 from __future__ import annotations
@@ -10,16 +10,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from flask import Response, abort, current_app, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, redirect, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
 from gate import mail
 from gate.accounts import twofactor
 from gate.accounts.services import AccountError
-from gate.admin import bp, client_accounts, queries, services
+from gate.admin import client_accounts, queries, services
+from gate.admin.blueprint import actor, bp, page
 from gate.admin.forms import (
     AccountForm,
     AudienceForm,
@@ -30,33 +30,10 @@ from gate.admin.forms import (
     UserFilterForm,
     options,
 )
+from gate.admin.view_as import build_status
 from gate.api.services import account_type_names
 from gate.db import get_session
 from gate.models import ClientAccount, User, utcnow
-
-DONE = {
-    "added": "The user was added.", "invited": "The invitation was sent.",
-    "saved": "The changes were saved.", "granted": "The audience was granted.",
-    "ungranted": "The audience was removed.", "revoked": "The user was revoked: they are "
-    "signed out on their next request.", "restored": "The user can sign in again.",
-    "deleted": "The user was deleted: their personal data is erased.",
-    "reset": "A link to choose a new password was sent.", "ended": "The session was ended.",
-    "two-factor-off": "Two-factor sign-in is off for this user.",
-    "unchanged": "Nothing changed.", "retried": "The messages were queued again.",
-}
-
-
-def page(template: str, status: int = 200, **context: Any) -> Response:
-    """An admin page in the site's frame."""
-    done = DONE.get(request.args.get("done", ""), "")
-    html = render_template(template, done=done, **context)
-    return Response(html, status=status, mimetype="text/html")
-
-
-def actor() -> services.Actor:
-    """The signed-in staff member (a read-only ``CurrentUser``)."""
-    staff: services.Actor = current_user._get_current_object()
-    return staff
 
 
 def _user_or_404(user_id: int) -> User:
@@ -78,8 +55,6 @@ def _page_number() -> int:
 @bp.get("/")
 def overview() -> ResponseReturnValue:
     """Counts, failed mail and sign-in failures of the last day."""
-    from gate.admin.view_as import build_status
-
     return page("admin/overview.html", data=queries.overview(get_session()),
                 build=build_status())
 

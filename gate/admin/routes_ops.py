@@ -7,9 +7,9 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import IntegrityError
 
 from gate import audit, mail
-from gate.admin import bp, imports, queries
+from gate.admin import imports, queries
+from gate.admin.blueprint import actor, bp, page
 from gate.admin.forms import ApplyImportForm, AuditFilterForm, ButtonForm, ImportForm, options
-from gate.admin.routes import actor, page
 from gate.db import get_session
 from gate.models import MailMessage, utcnow
 from gate.newsletter import csv_import

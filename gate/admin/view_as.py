@@ -20,8 +20,8 @@ from flask.typing import ResponseReturnValue
 
 from gate import audit
 from gate.accounts.services import AccountError
-from gate.admin import bp, services
-from gate.admin.routes import actor, page
+from gate.admin import queries, services
+from gate.admin.blueprint import actor, bp, page
 from gate.config import resolve_path
 from gate.db import get_session
 from gate.members.catalogue import Build, Current, NotBuilt
@@ -53,8 +53,6 @@ def build_status() -> dict[str, Any]:
 
 
 def _choices(build: Build | None) -> list[str]:
-    from gate.admin import queries
-
     found = {"clients"} | {f"newsletter:{s}" for s in current_slugs()}
     found |= {f"client:{a.slug}" for a in queries.accounts(get_session())}
     if build is not None:

@@ -31,8 +31,8 @@ from calculators.requests import (
 from calculators.settings import CalculatorSettings
 from calculators.terms import percent_text
 from gate.api.services import api_json, calculator_settings, settings_from_environ
+from gate.cli_errors import fail
 from gate.config import ConfigError
-from gate.console import fail
 
 R = TypeVar("R")
 _CHOICE = re.compile(r"\bgive ([a-z_]+) or ([a-z_]+)")

@@ -14,7 +14,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy.exc import IntegrityError
 
-from gate.console import fail
+from gate.cli_errors import fail
 from gate.db import current_version, get_session
 from gate.newsletter import api_client
 from gate.newsletter.csv_import import MAX_BYTES, decode_export, export_contacts

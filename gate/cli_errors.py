@@ -1,0 +1,17 @@
+"""How every ``sop-portal`` command reports bad input: one line on standard error, exit 2.
+
+It imports nothing of the gate, so any command module (and the console script, which loads
+the calculator commands) can use it without an import cycle.
+"""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+import click
+
+
+def fail(message: str) -> NoReturn:
+    """Print a one-line error on standard error and exit with status 2."""
+    click.echo(f"error: {message}", err=True)
+    raise SystemExit(2)
