@@ -10,7 +10,7 @@ export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 export NO_MKDOCS_2_WARNING := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: serve test setup serve-setup lock system-deps site db demo lint audit bench clean
+.PHONY: serve test test-fast setup serve-setup lock system-deps site db demo lint audit bench clean
 
 CONSTRAINTS := requirements/constraints.txt
 # -qq: pip's errors only (not the warnings about this machine's mirror locations).
@@ -94,6 +94,10 @@ lint: setup
 
 test: setup system-deps site lint
 	$(BIN)/python -m pytest -q
+
+# The fast tier: no browser, nginx, PostgreSQL or other system service (`make test` runs all).
+test-fast: setup site
+	$(BIN)/python -m pytest -q -m "not browser and not system"
 
 # Audits the packages installed in .venv; exits non-zero when its advisory data cannot be reached.
 audit: $(BIN)/.audit-installed

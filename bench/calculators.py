@@ -209,7 +209,7 @@ def with_wrk(url: str, seconds: int) -> tuple[float, str]:
         capture_output=True, text=True, check=True, timeout=seconds + 30,
     )
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", result.stdout).group(1))  # type: ignore[union-attr]
-    p99 = re.search(r"99%\s+(\S+)", result.stdout)
+    p99 = re.search(r"^\s*99%\s+(\S+)", result.stdout, re.M)  # the latency distribution row
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", result.stdout)
     if non2xx:
         raise RuntimeError(f"{non2xx.group(1)} error answers from {url}")

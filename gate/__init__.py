@@ -48,7 +48,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         mail,
         members,
         newsletter,
-        prune_cli,
         security,
         site,
     )
@@ -56,6 +55,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from gate.accounts import routes as accounts_routes
     from gate.accounts import routes_reader, sessions, twofactor
     from gate.api import routes as api
+    from gate.privacy import cli as privacy_cli
 
     # Shared infrastructure first: every part uses the headers, errors, database, mail and
     # ``current_user``.
@@ -65,7 +65,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     for blueprint in (accounts_routes.bp, routes_reader.bp, twofactor.bp):
         app.register_blueprint(blueprint)
     app.cli.add_command(accounts_cli.requests_cli)
-    for part in (admin_cli, deploy_cli, newsletter, members, api, backup, admin, prune_cli):
+    for part in (admin_cli, deploy_cli, newsletter, members, api, backup, admin, privacy_cli):
         part.init_app(app)
     # Blueprints with their own URL prefixes come first; the public site catches the rest.
     site.init_app(app, health_checks=(db.check_database, health.limiter_storage,

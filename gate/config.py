@@ -73,7 +73,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "WEB_CONCURRENCY": 2,
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "MAX_QUERY_STRING": 2048,
-        # Retention of personal data in days (POPIA; gate.retention, sop-portal prune).
+        # Retention of personal data in days (POPIA; gate.privacy, sop-portal prune).
         "RETENTION_SENT_MAIL_DAYS": 30,
         "RETENTION_FAILED_MAIL_DAYS": 90,
         "RETENTION_TOKEN_DAYS": 1,

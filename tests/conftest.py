@@ -251,7 +251,7 @@ def _pg_test_database(pg_cluster) -> str:
     return "sop_tests"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.system)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path):
     """A fresh, empty database of each kind: a test that uses this fixture runs twice.
 

@@ -23,7 +23,7 @@ from typing import Any, Protocol
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from gate import audit, erasure, mail
+from gate import audit, mail
 from gate.accounts import services as accounts
 from gate.accounts.services import AccountError
 from gate.api.services import account_type_names
@@ -38,6 +38,7 @@ from gate.models import (
     utcnow,
 )
 from gate.newsletter.sections import current_slugs
+from gate.privacy import erasure
 
 DELETED_DOMAIN = "deleted.invalid"
 """Deleted users keep their row (and id) under an address in this reserved domain."""

@@ -13,6 +13,7 @@ import pytest
 from tests.conftest import TEST_PASSWORD, form_csrf_token
 
 TOKEN_IN_TEXT = r"/auth/{purpose}/([A-Za-z0-9_.\-]+)"
+CLIENT_EMAIL = "client@example.org"
 
 
 def post_form(client, path: str, data: dict, *, form_path: str | None = None, **kwargs):
@@ -93,3 +94,15 @@ def signed_in_email(app, client) -> str | None:
     with app.test_request_context("/", headers={"Cookie": "; ".join(headers)}):
         app.preprocess_request()
         return current_user.email if current_user.is_authenticated else None
+
+
+@pytest.fixture
+def password():
+    """The password of :func:`user` (a test may override it with its own ``password``)."""
+    return TEST_PASSWORD
+
+
+@pytest.fixture
+def user(make_user, password):
+    """A client user, ``CLIENT_EMAIL``, with a password and the ``clients`` audience."""
+    return make_user(CLIENT_EMAIL, role="client", password=password, audiences=("clients",))

@@ -20,15 +20,6 @@ pytestmark = pytest.mark.usefixtures("db_url")
 EMAIL = "client@example.org"
 
 
-@pytest.fixture
-def password():
-    return TEST_PASSWORD
-
-
-@pytest.fixture
-def user(make_user, password):
-    return make_user(EMAIL, role="client", password=password, audiences=("clients",))
-
 
 def _audit(app, action):
     with app.app_context():

@@ -24,15 +24,6 @@ SESSION = "sop-session"
 REMEMBER = "sop-remember"
 
 
-@pytest.fixture
-def password():
-    return TEST_PASSWORD
-
-
-@pytest.fixture
-def user(make_user, password):
-    return make_user(EMAIL, role="client", password=password, audiences=("clients",))
-
 
 
 def _set_cookie(response, name):

@@ -14,24 +14,14 @@ from gate.api.services import (
     settings_from_environ,
 )
 from gate.config import ConfigError
-
-CUSTOM = """
-[fortnightly]
-label = "Fortnightly"
-invoicing = "weekly"
-weekday = "monday"
-time = "09:00"
-roll = "following"
-terms = "eom 30"
-"""
+from tests.calculators.test_settings import CUSTOM
 
 SHUTDOWN = '[[closure]]\nname = "Year-end shutdown"\nstart = 2026-12-21\nend = 2027-01-08\n'
 
 
 @pytest.mark.parametrize(
     ("config", "message"),
-    [
-        ({"BILLING_CURRENCY": "EURO"}, "BILLING_CURRENCY: unknown currency 'EURO'"),
+    [  # every setting's checks are tests/calculators/test_settings.py's; here the conversion
         ({"ACCOUNT_TYPES_FILE": "/no/such/file.toml"}, "ACCOUNT_TYPES_FILE: cannot read"),
     ],
 )

@@ -1,8 +1,8 @@
 """Removing personal data past its retention period (``sop-portal prune``).
 
-:func:`prune` applies the cut-offs of :mod:`gate.retention`, one transaction per category, and
-returns how many rows (or outbox files) each category removed or anonymised. With
-``dry_run`` it only counts, with the same conditions, and changes nothing.
+:func:`prune` applies the cut-offs of :mod:`~gate.privacy.retention`, one transaction per
+category, and returns how many rows (or outbox files) each category removed or anonymised.
+With ``dry_run`` it only counts, with the same conditions, and changes nothing.
 
 It is idempotent (a second run at the same moment finds nothing) and safe while the server
 runs: it only touches rows that no request can use any more (expired links, ended sessions,
@@ -21,7 +21,7 @@ from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from gate.models import AccessRequest, AuditEvent, LoginSession, MailMessage, TokenRecord
-from gate.retention import Cutoffs
+from gate.privacy.retention import Cutoffs
 
 REMOVED = "(removed)"
 """What an email address in an audit row's target or detail becomes."""

@@ -2,7 +2,7 @@
 
 Pure rules, no database and no clock: :func:`policy` reads and checks the ``RETENTION_*``
 settings, :func:`cutoffs` turns them into the moment before which each category of data goes,
-given ``now``. :mod:`gate.prune` applies them (``sop-portal prune``).
+given ``now``. :mod:`gate.privacy.prune` applies them (``sop-portal prune``).
 
 Categories (each a setting in days):
 

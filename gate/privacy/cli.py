@@ -1,6 +1,6 @@
 """``sop-portal prune [--dry-run] [--json]``: remove personal data past its retention period.
 
-The periods are the ``RETENTION_*`` settings (:mod:`gate.retention`); production runs the
+The periods are the ``RETENTION_*`` settings (:mod:`gate.privacy.retention`); production runs the
 command daily. It prints, per category, what it removed or anonymised (with ``--dry-run``: what
 it would, changing nothing) and exits 0; a bad option exits 2 with one line.
 """
@@ -14,11 +14,11 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from gate import prune, retention
 from gate.cli_errors import fail
 from gate.config import ConfigError, resolve_path
 from gate.db import database
 from gate.models import utcnow
+from gate.privacy import prune, retention
 
 LABELS = {
     "sent_mail": "delivered mail",

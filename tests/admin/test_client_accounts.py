@@ -8,7 +8,7 @@ from sqlalchemy import select
 from gate.accounts.services import AccountError
 from gate.admin import client_accounts
 from gate.models import AuditEvent, User
-from tests.admin.test_admin_services import Staff
+from tests.admin.test_services import Staff
 
 
 def test_renaming_an_account_keeps_its_slug_and_its_users_access(app, db, staff, customer):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from gate import erasure
 from gate.admin import services
 from gate.models import (
     AccessRequest,
@@ -19,6 +18,7 @@ from gate.models import (
     User,
     utcnow,
 )
+from gate.privacy import erasure
 
 OLD = "ann.old@example.com"
 NEW = "ann@example.com"

@@ -1,4 +1,4 @@
-"""Retention of personal data (POPIA): the cut-offs, ``gate.prune`` on a real database and
+"""Retention of personal data (POPIA): the cut-offs, ``gate.privacy.prune`` on a real database and
 ``sop-portal prune``."""
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from gate import prune, retention
 from gate.config import ConfigError
 from gate.models import (
     AccessRequest,
@@ -22,6 +21,7 @@ from gate.models import (
     TokenRecord,
     User,
 )
+from gate.privacy import prune, retention
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
