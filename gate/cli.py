@@ -17,6 +17,7 @@ from typing import Any
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy.exc import DBAPIError
 
 from gate import create_app, sitebuild
 from gate.cli_errors import fail
@@ -31,7 +32,26 @@ def _make_app(*_args: Any, **_kwargs: Any) -> Any:
         fail(str(exc))
 
 
-@click.group(cls=FlaskGroup, create_app=_make_app, add_version_option=False)
+def _missing_table(message: str) -> bool:
+    """True for SQLite's and PostgreSQL's words for a table that does not exist."""
+    return "no such table" in message or ("relation" in message and "does not exist" in message)
+
+
+class PortalGroup(FlaskGroup):
+    """Flask's group, with a database problem said in one line rather than a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DBAPIError as exc:
+            first = (str(exc.orig) or str(exc)).strip().splitlines()[0]
+            if _missing_table(first):
+                fail("the database has no tables for this release yet: run `sop-portal db "
+                     "upgrade` first")
+            fail(f"database error: {first}")
+
+
+@click.group(cls=PortalGroup, create_app=_make_app, add_version_option=False)
 def main() -> None:
     """SOP Portal: public SOP site, members gate and billing calculators."""
 
