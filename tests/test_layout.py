@@ -149,3 +149,54 @@ def test_healthz_runs_the_checks_create_app_hands_over(app):
     assert not hasattr(site, "health_checks"), "no module-level registry"
     assert app.extensions[site.HEALTH_CHECKS] == (
         db.check_database, health.limiter_storage, health.mail_queue, health.sqlite_disk)
+
+
+def module_imports(path) -> set[str]:
+    """The gate modules ``path`` imports at its top level (``from gate.x import y`` counts as
+    ``gate.x.y`` when that is a module, else as ``gate.x``)."""
+    found: set[str] = set()
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name.startswith("gate"))
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("gate"):
+            for alias in node.names:
+                child = f"{node.module}.{alias.name}"
+                found.add(child if child in MODULES else str(node.module))
+    return found
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Every cycle of ``graph`` found by a depth-first walk (each reported once, from its
+    smallest module name)."""
+    cycles: list[list[str]] = []
+
+    def walk(start: str, node: str, trail: list[str]) -> None:
+        for nxt in sorted(graph.get(node, ())):
+            if nxt == start:
+                cycles.append([*trail, start])
+            elif nxt > start and nxt not in trail:
+                walk(start, nxt, [*trail, nxt])
+
+    for start in sorted(graph):
+        walk(start, start, [start])
+    return cycles
+
+
+@pytest.mark.parametrize(("graph", "expected"), [
+    ({"a": {"b"}, "b": {"c"}, "c": set()}, []),
+    ({"a": {"b"}, "b": {"a"}}, [["a", "b", "a"]]),
+    ({"a": {"b"}, "b": {"c"}, "c": {"a"}}, [["a", "b", "c", "a"]]),
+])
+def test_import_cycles_are_found(graph, expected):
+    assert import_cycles(graph) == expected
+
+
+def test_no_import_cycles_between_gate_modules():
+    """No module imports, at its top, a module that imports it back (however far round):
+    the package ``__init__`` files import their views and the views import what they need
+    from modules below them, never from the package itself."""
+    graph = {}
+    for path in GATE.rglob("*.py"):
+        name = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        graph[name] = module_imports(path) - {name}
+    assert import_cycles(graph) == []

@@ -9,16 +9,9 @@ applies it to users and grants, :mod:`.routes` is the webhook view and :mod:`.cl
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
+from flask import Flask
 
-from gate.extensions import csrf
-
-bp = Blueprint("fluentcrm", __name__, url_prefix="/hooks")
-csrf.exempt(bp)
-
-from gate.newsletter import api_client, cli, routes, sections  # noqa: E402 - routes need bp
-
-__all__ = ["bp", "init_app", "routes"]
+from gate.newsletter import api_client, cli, routes, sections
 
 
 def init_app(app: Flask) -> None:
@@ -26,5 +19,5 @@ def init_app(app: Flask) -> None:
     webhook and the ``subscribers`` commands."""
     app.extensions[sections.MAP_EXTENSION] = sections.load_map(app.config)
     api_client.settings_from(app.config)
-    app.register_blueprint(bp)
+    app.register_blueprint(routes.bp)
     app.cli.add_command(cli.subscribers_cli)
