@@ -38,16 +38,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     from gate import (
         admin,
-        admin_cli,
-        backup,
         db,
-        deploy_cli,
         errors,
         extensions,
         health,
         mail,
         members,
         newsletter,
+        ops,
         security,
         site,
     )
@@ -65,7 +63,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     for blueprint in (accounts_routes.bp, routes_reader.bp, twofactor.bp):
         app.register_blueprint(blueprint)
     app.cli.add_command(accounts_cli.requests_cli)
-    for part in (admin_cli, deploy_cli, newsletter, members, api, backup, admin, privacy_cli):
+    for part in (ops, newsletter, members, api, admin, privacy_cli):
         part.init_app(app)
     # Blueprints with their own URL prefixes come first; the public site catches the rest.
     site.init_app(app, health_checks=(db.check_database, health.limiter_storage,

@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from gate import create_app, sitebuild
 from gate.cli_errors import fail
 from gate.config import ConfigError, check_production, resolve_path
-from gate.deploy_cli import DeployConfigError, write_csp_include
+from gate.ops.nginx import DeployConfigError, write_csp_include
 
 
 def _make_app(*_args: Any, **_kwargs: Any) -> Any:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from gate import deploy_cli
-from gate.deploy_cli import DeployConfigError
+from gate.ops import nginx
+from gate.ops.nginx import DeployConfigError
 from gate.security import build_csp, load_script_hashes
 from tests import servers
 from tests.conftest import require_system
@@ -34,9 +34,9 @@ TEMPLATE = servers.ROOT / "deploy" / "nginx.conf"
 def test_listen_address(value, tls, expected):
     if expected is None:
         with pytest.raises(DeployConfigError, match="--listen"):
-            deploy_cli.listen_address(value, tls=tls)
+            nginx.listen_address(value, tls=tls)
     else:
-        assert deploy_cli.listen_address(value, tls=tls) == expected
+        assert nginx.listen_address(value, tls=tls) == expected
 
 
 @pytest.mark.parametrize(
@@ -53,10 +53,10 @@ def test_listen_address(value, tls, expected):
 )
 def test_upstream_address(value, ok):
     if ok:
-        assert deploy_cli.upstream_address(value) == value
+        assert nginx.upstream_address(value) == value
     else:
         with pytest.raises(DeployConfigError, match="--upstream"):
-            deploy_cli.upstream_address(value)
+            nginx.upstream_address(value)
 
 
 @pytest.mark.parametrize(
@@ -72,10 +72,10 @@ def test_upstream_address(value, ok):
 )
 def test_paths_cannot_carry_nginx_syntax(path, ok):
     if ok:
-        assert deploy_cli.absolute_path(path, "SITE_DIR") == path + "/"
+        assert nginx.absolute_path(path, "SITE_DIR") == path + "/"
     else:
         with pytest.raises(DeployConfigError, match="SITE_DIR"):
-            deploy_cli.absolute_path(path, "SITE_DIR")
+            nginx.absolute_path(path, "SITE_DIR")
 
 
 @pytest.mark.parametrize(
@@ -88,10 +88,10 @@ def test_paths_cannot_carry_nginx_syntax(path, ok):
 )
 def test_render_refuses_missing_and_unused_values(template, values, message):
     if message is None:
-        assert deploy_cli.render(template, values) == "a 1 b"
+        assert nginx.render(template, values) == "a 1 b"
     else:
         with pytest.raises(DeployConfigError, match=message):
-            deploy_cli.render(template, values)
+            nginx.render(template, values)
 
 
 def _config_args(tmp_path: Path, *extra: str) -> list[str]:
@@ -107,7 +107,7 @@ def test_the_output_is_a_site_include_that_no_build_changes(runner, app, site_di
     # An include for conf.d/: no main-context directive, nothing of today's build in it.
     assert not re.search(r"^\s*(?:events|http|user|pid|worker_processes)\b", text, re.M)
     assert "sha256-" not in text and ".sop-builds/site-" not in text
-    include = site_dir.parent / deploy_cli.CSP_INCLUDE_NAME
+    include = site_dir.parent / nginx.CSP_INCLUDE_NAME
     assert f"include {include};" in text
     members = site_dir.parent / "members-site"
     policy = build_csp(load_script_hashes(site_dir) + load_script_hashes(members))
@@ -129,12 +129,12 @@ def test_standalone_wraps_the_site_in_a_whole_configuration(runner, app, tmp_pat
 
 
 def test_the_policy_include_is_rewritten_only_when_it_changes(app, site_dir):
-    include = site_dir.parent / deploy_cli.CSP_INCLUDE_NAME
+    include = site_dir.parent / nginx.CSP_INCLUDE_NAME
     include.write_text("stale\n", encoding="utf-8")
-    assert deploy_cli.write_csp_include(app.config) == include
+    assert nginx.write_csp_include(app.config) == include
     assert include.read_text().startswith("# Written by `sop-portal build`")
     before = include.stat().st_mtime_ns
-    deploy_cli.write_csp_include(app.config)  # unchanged: not rewritten (no reload)
+    nginx.write_csp_include(app.config)  # unchanged: not rewritten (no reload)
     assert include.stat().st_mtime_ns == before
 
 
@@ -191,9 +191,9 @@ def test_nginx_accepts_the_output(runner, app, tmp_path):
 
 
 def test_the_repository_template_has_exactly_the_known_placeholders():
-    names = set(deploy_cli._PLACEHOLDER.findall(TEMPLATE.read_text(encoding="utf-8")))
+    names = set(nginx._PLACEHOLDER.findall(TEMPLATE.read_text(encoding="utf-8")))
     assert names == {"LISTEN", "SERVER_NAME", "GATE_SERVERS", "SITE_DIR", "MEMBERS_BUILDS_DIR",
                      "LOG_DIR", "CSP_INCLUDE", "TLS"}
     wrapper = (TEMPLATE.parent / "nginx-standalone.conf").read_text(encoding="utf-8")
-    assert set(deploy_cli._PLACEHOLDER.findall(wrapper)) == {
+    assert set(nginx._PLACEHOLDER.findall(wrapper)) == {
         "USER", "RUNTIME_DIR", "LOG_DIR", "MIME_TYPES", "SITE_BLOCK"}

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from gate.deploy_cli import CSP_INCLUDE_NAME
+from gate.ops.nginx import CSP_INCLUDE_NAME
 from tests import servers
 
 pytestmark = [pytest.mark.system, pytest.mark.slow]

@@ -29,7 +29,7 @@ from gate.exceptions import GateError
 from gate.security import CSP_HASHES_FILE, build_csp, load_script_hashes
 from gate.sitebuild import BUILDS_DIR
 
-DEPLOY_DIR = Path(__file__).resolve().parent.parent / "deploy"
+DEPLOY_DIR = Path(__file__).resolve().parents[2] / "deploy"
 DEFAULT_TEMPLATE = DEPLOY_DIR / "nginx.conf"
 STANDALONE_TEMPLATE = DEPLOY_DIR / "nginx-standalone.conf"
 CSP_INCLUDE_NAME = ".sop-nginx-csp.conf"
@@ -126,7 +126,7 @@ def csp_include_path(config: Mapping[str, object]) -> Path:
 def csp_include_text(policy: str) -> str:
     """The include: one map that gives every request the current build's policy."""
     return (
-        "# Written by `sop-portal build` (gate/deploy_cli.py); do not edit. nginx reads it\n"
+        "# Written by `sop-portal build` (gate/ops/nginx.py); do not edit. nginx reads it\n"
         "# when it starts or reloads: the public pages' Content-Security-Policy.\n"
         "map $host $sop_build_csp {\n"
         f'    default "{policy}";\n'

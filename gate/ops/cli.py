@@ -1,4 +1,4 @@
-"""Admin commands: ``db upgrade``, ``db revision``, ``demo``, ``audit``, ``mail ...``.
+"""Operator commands: ``db upgrade``, ``db revision``, ``demo``, ``audit``, ``mail ...``.
 
 Bad input (a bad date, status or format, a schema that cannot be upgraded) exits 2 with one
 line on standard error (:func:`gate.cli_errors.fail`). The ``users ...`` commands are the
@@ -19,7 +19,7 @@ from gate import audit, mail
 from gate import db as database
 from gate.cli_errors import fail
 from gate.db import get_session
-from gate.demo_cli import demo_command
+from gate.ops.demo import demo_command
 
 db_cli = AppGroup("db", help="The database schema.")
 mail_cli = AppGroup("mail", help="The outgoing mail queue.")
@@ -136,6 +136,6 @@ def _alive(pid: int) -> bool:
 
 
 def init_app(app: Flask) -> None:
-    """Register the admin commands on ``app.cli``."""
+    """Register the database, mail, demo and audit commands on ``app.cli``."""
     for command in (db_cli, mail_cli, demo_command, audit_command):
         app.cli.add_command(command)
