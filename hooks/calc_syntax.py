@@ -109,9 +109,9 @@ def _closes(line: str, fence: str) -> bool:
             and line.strip() == opening.group("fence"))
 
 
-def replace_markers(markdown: str, render: Render) -> str:
-    """Replace every marker outside code by what ``render`` makes of it; MarkerError names
-    the first bad one with its line number."""
+def map_outside_fences(markdown: str, expand: Callable[[int, str], str]) -> str:
+    """``markdown`` with ``expand(number, line)`` in place of every line outside fenced code
+    blocks (the fences and what they hold are kept as they are)."""
     out: list[str] = []
     fence: str | None = None
     for number, line in enumerate(markdown.split("\n"), start=1):
@@ -125,8 +125,18 @@ def replace_markers(markdown: str, render: Render) -> str:
             fence = opening.group("fence")
             out.append(line)
             continue
+        out.append(expand(number, line))
+    return "\n".join(out)
+
+
+def replace_markers(markdown: str, render: Render) -> str:
+    """Replace every marker outside code by what ``render`` makes of it; MarkerError names
+    the first bad one with its line number."""
+
+    def expand(number: int, line: str) -> str:
         try:
-            out.append(_expand_line(line, render))
+            return _expand_line(line, render)
         except MarkerError as exc:
             raise MarkerError(f"line {number}: {exc}") from None
-    return "\n".join(out)
+
+    return map_outside_fences(markdown, expand)

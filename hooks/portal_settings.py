@@ -35,6 +35,7 @@ from inspect import signature
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from calc_syntax import map_outside_fences
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import Files
@@ -68,7 +69,6 @@ ROUNDING_WORDS = {"ROUND_HALF_UP": "halves rounded up", "ROUND_HALF_EVEN": "halv
 
 MARKER = re.compile(r"\[\[(?P<kind>settings?)\b(?P<body>[^\[\]\n]*)\]\]")
 OPENING = re.compile(r"\[\[\s*settings?\b")
-FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 
 
 class SettingMarkerError(ValueError):
@@ -296,22 +296,11 @@ def render(kind: str, body: str, settings: PortalSettings, *, alone: bool,
 
 def expand(markdown: str, settings: PortalSettings, used: list[str]) -> str:
     """Expand every setting marker outside fenced code; SettingMarkerError names the line."""
-    out, fence = [], None
-    for number, line in enumerate(markdown.split("\n"), start=1):
-        opening = FENCE.match(line)
-        if fence is not None:
-            if opening and line.strip() == opening.group(1) and opening.group(1)[0] == fence[0] \
-                    and len(opening.group(1)) >= len(fence):
-                fence = None
-            out.append(line)
-            continue
-        if opening:
-            fence = opening.group(1)
-            out.append(line)
-            continue
+
+    def expand_line(number: int, line: str) -> str:
         alone = line.strip()
 
-        def replace(m: re.Match[str], alone: str = alone) -> str:
+        def replace(m: re.Match[str]) -> str:
             return render(m.group("kind"), m.group("body"), settings,
                           alone=alone == m.group(0), used=used)
 
@@ -322,8 +311,9 @@ def expand(markdown: str, settings: PortalSettings, used: list[str]) -> str:
         if OPENING.search(expanded):
             raise SettingMarkerError(f"line {number}: malformed setting marker (expected "
                                      "[[setting NAME]] or [[settings]] on one line)")
-        out.append(expanded)
-    return "\n".join(out)
+        return expanded
+
+    return map_outside_fences(markdown, expand_line)
 
 
 # ---------------------------------------------------------------- the hook
