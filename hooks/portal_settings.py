@@ -28,12 +28,11 @@ from __future__ import annotations
 import html
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from inspect import signature
-from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from calc_syntax import map_outside_fences
 from mkdocs.config.defaults import MkDocsConfig
@@ -42,7 +41,6 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
 from calculators import (
-    DEFAULT_ACCOUNT_TYPES_FILE,
     AccountType,
     BusinessCalendar,
     Currency,
@@ -50,14 +48,9 @@ from calculators import (
     SettingsError,
     WeeklyRun,
     compute_due_date,
-    currency,
-    parse_account_types,
     quantize_money,
 )
-
-DEFAULTS = {"BILLING_COUNTRY": "ZA", "BILLING_TZ": "Africa/Johannesburg",
-            "BILLING_CURRENCY": "USD"}
-"""The defaults of the README's Configuration table."""
+from calculators.settings import load_settings
 
 COUNTRY_NAMES = {"ZA": "South Africa", "NA": "Namibia", "BW": "Botswana", "LS": "Lesotho",
                  "SZ": "Eswatini", "ZW": "Zimbabwe", "MZ": "Mozambique", "KE": "Kenya",
@@ -94,29 +87,17 @@ def ordinal(day: int) -> str:
     return f"{day}{suffix}"
 
 
-def read_settings(environ: dict[str, str] | None = None) -> PortalSettings:
-    """The settings from the environment (README defaults); SettingsError when one is bad."""
-    env = os.environ if environ is None else environ
-    value = {key: (env.get(key) or default).strip() for key, default in DEFAULTS.items()}
-    country = value["BILLING_COUNTRY"].upper()
-    calendar = BusinessCalendar.for_country(country)  # an unknown one is a SettingsError
-    try:
-        ZoneInfo(value["BILLING_TZ"])
-    except (ZoneInfoNotFoundError, ValueError):
-        raise SettingsError("BILLING_TZ", value["BILLING_TZ"],
-                            f"unknown time zone {value['BILLING_TZ']!r}") from None
-    types_file = Path(env.get("ACCOUNT_TYPES_FILE") or DEFAULT_ACCOUNT_TYPES_FILE)
-    try:
-        text = types_file.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SettingsError("ACCOUNT_TYPES_FILE", str(types_file),
-                            f"cannot read {types_file}: {exc}") from None
+def read_settings(environ: Mapping[str, str] | None = None) -> PortalSettings:
+    """The settings from the environment, read and checked by the calculators' own reader
+    (the same defaults, files and errors as the gate); SettingsError when one is bad."""
+    loaded = load_settings(os.environ if environ is None else environ)
     rounding = str(signature(quantize_money).parameters["rounding"].default)
     return PortalSettings(
-        country=country, country_name=COUNTRY_NAMES.get(country, f"the country {country}"),
-        time_zone=value["BILLING_TZ"], money=currency(value["BILLING_CURRENCY"]),
+        country=loaded.country,
+        country_name=COUNTRY_NAMES.get(loaded.country, f"the country {loaded.country}"),
+        time_zone=str(loaded.tz), money=loaded.currency,
         rounding=ROUNDING_WORDS.get(rounding, rounding),
-        account_types=parse_account_types(text, source=str(types_file)), calendar=calendar,
+        account_types=loaded.account_types(), calendar=loaded.calendar,
     )
 
 
