@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from calculators.settings import DEFAULT_COUNTRY, DEFAULT_CURRENCY, DEFAULT_TZ
 from gate.exceptions import GateError
 
 DEFAULT_SECRET_KEY = "dev-only-secret-key-change-me"  # nosec B105 - refused in production
@@ -52,9 +53,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "MKDOCS_CONFIG": "mkdocs.yml",
         "MEMBERS_SITE_DIR": "members-site",
         "MEMBERS_MKDOCS_CONFIG": "mkdocs.members.yml",
-        "BILLING_COUNTRY": "ZA",
-        "BILLING_TZ": "Africa/Johannesburg",
-        "BILLING_CURRENCY": "USD",
+        # the calculators' own defaults (calculators.settings), so the two never differ
+        "BILLING_COUNTRY": DEFAULT_COUNTRY,
+        "BILLING_TZ": DEFAULT_TZ,
+        "BILLING_CURRENCY": DEFAULT_CURRENCY,
         "ACCOUNT_TYPES_FILE": "",
         "CLOSURES_FILE": "",
         "NEWSLETTER_MAP_FILE": "",
