@@ -128,9 +128,9 @@ def limits_in_process(config: Any) -> bool:
     Several worker processes would then each count their own share: the limits hold exactly
     only in one process, or with a shared storage such as Redis.
     """
-    if not config.get("RATELIMIT_ENABLED", True):
+    if not config["RATELIMIT_ENABLED"]:
         return False
-    return str(config.get("RATELIMIT_STORAGE_URI", "memory://")).startswith("memory")
+    return str(config["RATELIMIT_STORAGE_URI"]).startswith("memory")
 
 
 def start_detached(argv: Sequence[str]) -> None:

@@ -31,22 +31,13 @@ from calculators.requests import (
 from calculators.settings import CalculatorSettings
 from calculators.terms import percent_text
 from gate.api.services import api_json, calculator_settings, settings_from_environ
-from gate.cli_errors import fail
+from gate.cli_errors import OneLineUsage, fail
 from gate.config import ConfigError
 
 R = TypeVar("R")
 _CHOICE = re.compile(r"\bgive ([a-z_]+) or ([a-z_]+)")
 FIELD_NAMES = frozenset({*PRORATE_FIELDS, *PRORATE_CHANGE_FIELDS, *DUE_DATE_FIELDS})
 
-
-class OneLineErrors(click.Command):
-    """A command whose usage errors (unknown option, missing value) are one line, exit 2."""
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        try:
-            return super().parse_args(ctx, args)
-        except click.UsageError as exc:
-            fail(exc.format_message())
 
 
 def current_settings() -> CalculatorSettings:
@@ -193,7 +184,7 @@ def _method_option(command: Callable[..., None]) -> Callable[..., None]:
                         help="Day count (default: actual).")(command)
 
 
-@click.command("prorate", cls=OneLineErrors)
+@click.command("prorate", cls=OneLineUsage)
 @click.option("--monthly-fee", metavar="AMOUNT", help="Monthly fee, e.g. 2000 or 2,000.00.")
 @click.option("--go-live", metavar="DATE", help="Go-live date, YYYY-MM-DD.")
 @_method_option
@@ -209,7 +200,7 @@ def prorate_command(monthly_fee: str | None, go_live: str | None, method: str | 
         _proration_text(result)
 
 
-@click.command("prorate-change", cls=OneLineErrors)
+@click.command("prorate-change", cls=OneLineUsage)
 @click.option("--old-fee", metavar="AMOUNT", help="The monthly fee until the change.")
 @click.option("--new-fee", metavar="AMOUNT", help="The monthly fee from the change (0 cancels).")
 @click.option("--change-date", metavar="DATE", help="The first day at the new fee, YYYY-MM-DD.")
@@ -226,7 +217,7 @@ def prorate_change_command(old_fee: str | None, new_fee: str | None, change_date
         _fee_change_text(result)
 
 
-@click.command("due-date", cls=OneLineErrors)
+@click.command("due-date", cls=OneLineUsage)
 @click.option("--account-type", metavar="TYPE", help="Client account type (eft, ...).")
 @click.option("--terms", metavar="EXPR", help="Payment terms instead of an account type.")
 @click.option("--completed", metavar="DATETIME",

@@ -14,7 +14,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from gate.cli_errors import fail
+from gate.cli_errors import OneLineUsage, fail
 from gate.config import ConfigError, resolve_path
 from gate.db import database
 from gate.models import utcnow
@@ -31,15 +31,6 @@ LABELS = {
 }
 _SETTING_OF = {**retention.SETTINGS, "outbox_files": retention.SETTINGS["sent_mail"]}
 
-
-class OneLineUsage(click.Command):
-    """A command whose usage errors (unknown option, stray argument) are one line, exit 2."""
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        try:
-            return super().parse_args(ctx, args)
-        except click.UsageError as exc:
-            fail(exc.format_message())
 
 
 def report(counts: dict[str, int], cut: retention.Cutoffs, *, dry_run: bool,
