@@ -29,6 +29,10 @@ def check_axe(page) -> None:
     """axe-core on the page as it is now: no serious or critical violation."""
     from axe_playwright_python.sync_playwright import Axe
 
+    # Colours are measured as painted: let transitions (Material's tabs fade as the page
+    # scrolls, e.g. after a full-page screenshot) finish, or a half-faded link fails contrast.
+    page.wait_for_function("() => document.getAnimations()"
+                           ".every(a => a.playState !== 'running')", timeout=5000)
     results = Axe().run(page)
     blocking = [
         (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
